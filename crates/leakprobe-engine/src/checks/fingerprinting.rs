@@ -1,0 +1,124 @@
+//! `fingerprinting`: what the response headers say about the software behind the API.
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{CheckInfo, Hit, Runner, Status};
+use crate::client::Exchange;
+use crate::context::ScanContext;
+use crate::report::{Category, Confidence, Severity};
+
+pub static SERVER_VERSION: CheckInfo = CheckInfo {
+    id: "server_version_disclosure",
+    category: Category::Fingerprinting,
+    status: Status::Stable,
+    cwe: &[200, 497],
+    summary: "Server header names the software and its version (Werkzeug dev server called out)",
+    docs: include_str!("../../docs/checks/server_version_disclosure.md"),
+    runner: Runner::Passive(server_version),
+};
+
+pub static POWERED_BY: CheckInfo = CheckInfo {
+    id: "powered_by_disclosure",
+    category: Category::Fingerprinting,
+    status: Status::Stable,
+    cwe: &[200, 497],
+    summary: "X-Powered-By and framework version headers",
+    docs: include_str!("../../docs/checks/powered_by_disclosure.md"),
+    runner: Runner::Passive(powered_by),
+};
+
+pub static AUTH_REALM: CheckInfo = CheckInfo {
+    id: "auth_realm_disclosure",
+    category: Category::Fingerprinting,
+    status: Status::Stable,
+    cwe: &[200],
+    summary: "WWW-Authenticate realms that name internal systems or versions",
+    docs: include_str!("../../docs/checks/auth_realm_disclosure.md"),
+    runner: Runner::Passive(auth_realm),
+};
+
+#[allow(clippy::unwrap_used)] // constant patterns
+static PRODUCT_VERSION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[A-Za-z][A-Za-z0-9._-]*/v?\d+(?:\.\d+)+").unwrap());
+#[allow(clippy::unwrap_used)]
+static VERSION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bv?\d+\.\d+(?:\.\d+)*\b").unwrap());
+#[allow(clippy::unwrap_used)]
+static REALM: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"(?i)realm\s*=\s*"([^"]*)""#).unwrap());
+
+/// Words in a realm that point at internal systems rather than a public product name.
+const INTERNAL_REALM_WORDS: [&str; 12] = [
+    "internal", "staging", "stage", "dev", "test", "admin", "intranet", "corp", "jenkins", "tomcat", "jboss", "backoffice",
+];
+
+fn header_hit(title: String, severity: Severity, header: &str, value: &str) -> Hit {
+    Hit {
+        title,
+        severity,
+        confidence: Confidence::High,
+        method: "*".into(),
+        path: "*".into(),
+        kind: format!("{header}: {value}"),
+        pii_types: Vec::new(),
+        evidence: format!("{header}: {value}"),
+    }
+}
+
+fn server_version(ex: &Exchange, _ctx: &ScanContext, hits: &mut Vec<Hit>) {
+    for value in ex.header_all("server") {
+        if value.contains("Werkzeug/") {
+            hits.push(header_hit(
+                format!("Flask development server (Werkzeug) answers requests: `{value}`"),
+                Severity::Medium,
+                "Server",
+                value,
+            ));
+        } else if PRODUCT_VERSION.is_match(value) {
+            hits.push(header_hit(format!("Server header discloses `{value}`"), Severity::Low, "Server", value));
+        }
+    }
+}
+
+fn powered_by(ex: &Exchange, _ctx: &ScanContext, hits: &mut Vec<Hit>) {
+    for header in ["x-powered-by", "x-aspnet-version", "x-aspnetmvc-version", "x-generator"] {
+        for value in ex.header_all(header) {
+            if value.trim().is_empty() {
+                continue;
+            }
+            let name = canonical(header);
+            hits.push(header_hit(format!("{name} header discloses `{value}`"), Severity::Low, &name, value));
+        }
+    }
+}
+
+fn auth_realm(ex: &Exchange, _ctx: &ScanContext, hits: &mut Vec<Hit>) {
+    for value in ex.header_all("www-authenticate") {
+        for cap in REALM.captures_iter(value) {
+            let realm = &cap[1];
+            let lower = realm.to_ascii_lowercase();
+            let internal = lower
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|w| INTERNAL_REALM_WORDS.contains(&w));
+            if internal || VERSION.is_match(realm) {
+                hits.push(header_hit(
+                    format!("Authentication realm discloses `{realm}`"),
+                    Severity::Low,
+                    "WWW-Authenticate",
+                    value,
+                ));
+            }
+        }
+    }
+}
+
+/// `x-powered-by` → `X-Powered-By`.
+fn canonical(header: &str) -> String {
+    header
+        .split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}

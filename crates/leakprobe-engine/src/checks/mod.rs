@@ -1,0 +1,104 @@
+//! The check registry: every check is listed once in [`CHECKS`], with a stable id, its category,
+//! CWEs and docs. `leakprobe explain`, `leakprobe checks` and report metadata all read this list.
+//!
+//! A check is either *passive* (it reads every exchange of the scan once, after the active phase)
+//! or *active* (it sends the probes it needs through the scan's client).
+mod fingerprinting;
+
+use futures::future::BoxFuture;
+use leakprobe_detect::PiiType;
+
+use crate::client::Exchange;
+use crate::context::ScanContext;
+use crate::report::{Category, Confidence, Severity};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Stable,
+    Preview,
+}
+
+pub type PassiveFn = fn(&Exchange, &ScanContext, &mut Vec<Hit>);
+pub type ActiveFn = for<'a> fn(&'a ScanContext) -> BoxFuture<'a, Vec<Hit>>;
+
+#[derive(Clone, Copy)]
+pub enum Runner {
+    Passive(PassiveFn),
+    Active(ActiveFn),
+}
+
+pub struct CheckInfo {
+    /// Stable id: used in reports, suppressions and `leakprobe explain`; never renamed.
+    pub id: &'static str,
+    pub category: Category,
+    pub status: Status,
+    pub cwe: &'static [u32],
+    /// One line for listings.
+    pub summary: &'static str,
+    /// Markdown: What it finds / Why it matters / Example exchange / Remediation (Flask) / References.
+    pub docs: &'static str,
+    pub runner: Runner,
+}
+
+impl CheckInfo {
+    /// The `## Remediation (Flask)` section of the docs, as it goes into reports.
+    pub fn remediation(&self) -> String {
+        section(self.docs, "## Remediation").unwrap_or_default()
+    }
+}
+
+/// What a check saw; triage merges hits into findings per check, method, endpoint and kind.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub title: String,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    pub method: String,
+    /// The concrete path it was seen on, or `*` for what holds across the origin.
+    pub path: String,
+    /// What distinguishes two findings of one check on one endpoint (a header value, a file kind).
+    pub kind: String,
+    pub pii_types: Vec<PiiType>,
+    /// Already redacted unless the scan shows evidence (see [`ScanContext::redact`]).
+    pub evidence: String,
+}
+
+pub static CHECKS: &[&CheckInfo] = &[
+    &fingerprinting::SERVER_VERSION,
+    &fingerprinting::POWERED_BY,
+    &fingerprinting::AUTH_REALM,
+];
+
+pub fn find(id: &str) -> Option<&'static CheckInfo> {
+    CHECKS.iter().copied().find(|c| c.id == id)
+}
+
+/// The text under a `## Heading…` line, up to the next `## `.
+fn section(docs: &str, heading: &str) -> Option<String> {
+    let start = docs.find(heading)?;
+    let body = &docs[start..];
+    let body = &body[body.find('\n')? + 1..];
+    let end = body.find("\n## ").unwrap_or(body.len());
+    Some(body[..end].trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_check_is_documented_once() {
+        let mut ids: Vec<_> = CHECKS.iter().map(|c| c.id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), CHECKS.len(), "duplicate check id");
+        for c in CHECKS {
+            for heading in ["## What it finds", "## Why it matters", "## Example exchange", "## Remediation (Flask)", "## References"] {
+                assert!(c.docs.contains(heading), "{} docs lack `{heading}`", c.id);
+            }
+            assert!(!c.cwe.is_empty(), "{} has no CWE", c.id);
+            assert!(c.remediation().len() > 40, "{} has no real remediation", c.id);
+            assert!(c.id.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{} is not snake_case", c.id);
+        }
+    }
+}

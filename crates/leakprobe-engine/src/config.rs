@@ -1,0 +1,100 @@
+//! Resolved settings of one scan: what to scan, who we are, how this run behaves.
+use std::path::PathBuf;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::error::ScanError;
+
+/// Where the API description comes from when the user names one.
+#[derive(Debug, Clone)]
+pub enum SpecSource {
+    File(PathBuf),
+    /// A URL on the target's origin (the scope guard applies to it like to any request).
+    Url(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct ScanConfig {
+    pub target: Url,
+    pub spec: Option<SpecSource>,
+    /// Requests per second to the target host.
+    pub rate: u32,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    pub max_requests: usize,
+    pub time_limit: Duration,
+    pub request_timeout: Duration,
+    /// Largest response body read, after decompression.
+    pub body_cap: usize,
+    /// `(name, value)` added to every request; values are treated as secrets.
+    pub headers: Vec<(String, String)>,
+    pub show_evidence: bool,
+    pub insecure: bool,
+    /// PEM bundles to trust in addition to the built-in roots.
+    pub ca_certs: Vec<Vec<u8>>,
+    /// Probe the built-in API wordlist during discovery.
+    pub wordlist: bool,
+}
+
+impl ScanConfig {
+    /// Defaults that are safe for production and fast enough to finish most APIs in seconds.
+    pub fn new(target: &str) -> Result<Self, ScanError> {
+        Ok(ScanConfig {
+            target: parse_target(target)?,
+            spec: None,
+            rate: 100,
+            concurrency: 8,
+            max_requests: 2_000,
+            time_limit: Duration::from_secs(120),
+            request_timeout: Duration::from_secs(10),
+            body_cap: 2 * 1024 * 1024,
+            headers: Vec::new(),
+            show_evidence: false,
+            insecure: false,
+            ca_certs: Vec::new(),
+            wordlist: true,
+        })
+    }
+}
+
+/// A scan target: an absolute http(s) URL with a host. The path, if any, is where scanning starts.
+pub fn parse_target(input: &str) -> Result<Url, ScanError> {
+    if !input.contains("://") {
+        return Err(ScanError::Config(format!(
+            "`{input}` has no scheme; did you mean http://{input} ?"
+        )));
+    }
+    let url = Url::parse(input.trim()).map_err(|e| {
+        ScanError::Config(format!("`{input}` is not a valid URL ({e}); expected e.g. http://127.0.0.1:5000"))
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(ScanError::Config(format!(
+            "`{input}` uses the scheme `{}`; only http and https targets can be scanned",
+            url.scheme()
+        )));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(ScanError::Config(format!("`{input}` has no host")));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(ScanError::Config(
+            "credentials in the target URL are not accepted; pass them with --header".into(),
+        ));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_must_be_absolute_http_urls() {
+        assert!(parse_target("http://127.0.0.1:5000").is_ok());
+        assert!(parse_target("https://[::1]:8443/api").is_ok());
+        for bad in ["127.0.0.1:5000", "ftp://127.0.0.1/", "http://", "not a url", "http://u:p@127.0.0.1/"] {
+            assert!(parse_target(bad).is_err(), "{bad} should be rejected");
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! The leakprobe scan engine.
+//!
+//! One scan flows recon → discovery → inventory → checks → triage → score, every request through
+//! one [`client::Client`] that enforces the safety contract. The result is a typed
+//! [`report::Report`], the JSON contract of `schema/report.schema.json`.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), leakprobe_engine::ScanError> {
+//! use leakprobe_engine::{scan, ScanConfig, NoProgress};
+//! let report = scan(ScanConfig::new("http://127.0.0.1:5000")?, &NoProgress).await?;
+//! println!("{} ({})", report.score, report.grade);
+//! # Ok(()) }
+//! ```
+pub mod checks;
+pub mod client;
+pub mod config;
+pub mod context;
+pub mod discovery;
+mod error;
+pub mod inventory;
+pub mod report;
+pub mod scoring;
+pub mod soft404;
+pub mod tls;
+mod triage;
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use futures::future::join_all;
+
+pub use config::{ScanConfig, SpecSource};
+pub use error::ScanError;
+
+use checks::{Hit, Runner, CHECKS};
+use client::{Client, Probe};
+use context::ScanContext;
+use report::{Category, CategoryReport, CategorySeverity, Coverage, Grade, InventoryEntry, Report, Tool};
+use soft404::SoftNotFound;
+
+/// Where a long scan tells the user how far it got.
+pub trait Progress: Send + Sync {
+    fn phase(&self, _name: &str) {}
+}
+
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// Runs one scan. Partial results (time limit, budget, timeouts) are a report with
+/// `coverage.incomplete`; only a target that cannot be reached at all is an error.
+pub async fn scan(config: ScanConfig, progress: &dyn Progress) -> Result<Report, ScanError> {
+    let started_at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let started = Instant::now();
+    let client = Client::new(&config)?;
+
+    progress.phase("recon");
+    let root_path = config.target.path().to_string();
+    let root = client.send(Probe::get(root_path)).await?;
+    if root.status.is_none() {
+        return Err(ScanError::NoAnswer(format!(
+            "{} ({})",
+            config.target,
+            root.error.as_deref().unwrap_or("no response")
+        )));
+    }
+    let tls_probe = tls::probe(&config.target, &config.ca_certs, config.request_timeout);
+    let short = client.send(Probe::get(soft404::random_path(soft404::SHORT_LEN)));
+    let long = client.send(Probe::get(soft404::random_path(soft404::LONG_LEN)));
+    let (tls, short, long) = tokio::join!(tls_probe, short, long);
+    let soft404 = SoftNotFound::calibrate(&*short?, &*long?);
+
+    progress.phase("discovery");
+    let found = discovery::discover(&client, &config, &soft404, &root).await?;
+
+    let ctx = ScanContext {
+        config,
+        client,
+        soft404,
+        inventory: found.inventory,
+        spec: found.spec,
+        tls,
+        detector: leakprobe_detect::Detector::new(),
+    };
+
+    progress.phase("checks");
+    let ctx_ref = &ctx;
+    let active = CHECKS.iter().filter_map(|c| match c.runner {
+        Runner::Active(run) => {
+            Some(async move { run(ctx_ref).await.into_iter().map(|h| (*c, h)).collect::<Vec<_>>() })
+        }
+        Runner::Passive(_) => None,
+    });
+    let mut hits: Vec<(&'static checks::CheckInfo, Hit)> = join_all(active).await.into_iter().flatten().collect();
+
+    progress.phase("analysis");
+    for exchange in ctx.client.exchanges() {
+        for check in CHECKS {
+            if let Runner::Passive(analyze) = check.runner {
+                let mut found = Vec::new();
+                analyze(&exchange, &ctx, &mut found);
+                hits.extend(found.into_iter().map(|h| (*check, h)));
+            }
+        }
+    }
+
+    let findings = triage::merge(hits, &ctx.inventory);
+    let report = build_report(&ctx, findings, started_at, started);
+    Ok(report)
+}
+
+fn build_report(
+    ctx: &ScanContext,
+    findings: Vec<(&'static checks::CheckInfo, report::Finding)>,
+    started_at: String,
+    started: Instant,
+) -> Report {
+    let mut by_category: BTreeMap<Category, Vec<report::Finding>> =
+        Category::ALL.iter().map(|c| (*c, Vec::new())).collect();
+    for (check, finding) in findings {
+        by_category.entry(check.category).or_default().push(finding);
+    }
+    let categories = by_category
+        .into_iter()
+        .map(|(category, mut findings)| {
+            findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.endpoint.cmp(&b.endpoint)));
+            let score = scoring::score(&scoring::ledger(&findings));
+            let severity = findings.iter().map(|f| f.severity).max().map_or(CategorySeverity::None, CategorySeverity::Some);
+            (category, CategoryReport { score, grade: Grade::from_score(score), severity, findings })
+        })
+        .collect::<BTreeMap<_, _>>();
+    let ledger = scoring::ledger(categories.values().flat_map(|c| &c.findings));
+    let score = scoring::score(&ledger);
+    let inventory = ctx
+        .inventory
+        .endpoints()
+        .map(|e| InventoryEntry {
+            endpoint: e.template.clone(),
+            methods: e.methods.iter().cloned().collect(),
+            sources: e.sources.iter().map(|s| s.as_str().to_string()).collect(),
+        })
+        .collect();
+    Report {
+        schema_version: report::SCHEMA_VERSION.to_string(),
+        tool: Tool { name: "leakprobe".into(), version: env!("CARGO_PKG_VERSION").into() },
+        target: ctx.config.target.to_string(),
+        started_at,
+        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        requests: ctx.client.requests_sent(),
+        score,
+        grade: Grade::from_score(score),
+        categories,
+        ledger,
+        coverage: Coverage {
+            endpoints: ctx.inventory.len(),
+            from_spec: ctx.inventory.from_spec(),
+            checks_run: CHECKS.len(),
+            incomplete: ctx.client.incomplete(),
+            throttled: ctx.client.throttled(),
+        },
+        inventory,
+    }
+}

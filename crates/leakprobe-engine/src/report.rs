@@ -1,0 +1,270 @@
+//! The report model: the typed form of the JSON contract in `schema/report.schema.json`.
+use std::collections::BTreeMap;
+use std::fmt;
+
+use leakprobe_detect::PiiType;
+use serde::{Deserialize, Serialize};
+
+pub const SCHEMA_VERSION: &str = "1";
+
+/// The thirteen report categories; a finding belongs to exactly one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    DataExposure,
+    ErrorDisclosure,
+    SensitiveFiles,
+    Fingerprinting,
+    Cors,
+    Encryption,
+    Authentication,
+    Bola,
+    Bfla,
+    PropertyAuthorization,
+    InputValidation,
+    RateLimiting,
+    Ssrf,
+}
+
+impl Category {
+    pub const ALL: [Category; 13] = [
+        Category::DataExposure,
+        Category::ErrorDisclosure,
+        Category::SensitiveFiles,
+        Category::Fingerprinting,
+        Category::Cors,
+        Category::Encryption,
+        Category::Authentication,
+        Category::Bola,
+        Category::Bfla,
+        Category::PropertyAuthorization,
+        Category::InputValidation,
+        Category::RateLimiting,
+        Category::Ssrf,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Category::DataExposure => "data_exposure",
+            Category::ErrorDisclosure => "error_disclosure",
+            Category::SensitiveFiles => "sensitive_files",
+            Category::Fingerprinting => "fingerprinting",
+            Category::Cors => "cors",
+            Category::Encryption => "encryption",
+            Category::Authentication => "authentication",
+            Category::Bola => "bola",
+            Category::Bfla => "bfla",
+            Category::PropertyAuthorization => "property_authorization",
+            Category::InputValidation => "input_validation",
+            Category::RateLimiting => "rate_limiting",
+            Category::Ssrf => "ssrf",
+        }
+    }
+
+    /// OWASP API Security Top 10 (2023) entry the category maps to.
+    pub fn owasp(self) -> &'static str {
+        match self {
+            Category::DataExposure | Category::PropertyAuthorization => "API3:2023",
+            Category::Authentication => "API2:2023",
+            Category::Bola => "API1:2023",
+            Category::Bfla => "API5:2023",
+            Category::RateLimiting => "API4:2023",
+            Category::Ssrf => "API7:2023",
+            Category::ErrorDisclosure
+            | Category::SensitiveFiles
+            | Category::Fingerprinting
+            | Category::Cors
+            | Category::Encryption
+            | Category::InputValidation => "API8:2023",
+        }
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "info" => Ok(Severity::Info),
+            "low" => Ok(Severity::Low),
+            "medium" => Ok(Severity::Medium),
+            "high" => Ok(Severity::High),
+            "critical" => Ok(Severity::Critical),
+            other => Err(format!("unknown severity `{other}` (info, low, medium, high, critical)")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+    /// Proven by the exchange itself (the debugger's script served, a `.git/config` with `[core]`).
+    Confirmed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Grade {
+    A,
+    B,
+    C,
+    D,
+    F,
+}
+
+impl Grade {
+    /// Bands: A ≥ 90, B ≥ 80, C ≥ 65, D ≥ 50, F < 50.
+    pub fn from_score(score: u32) -> Grade {
+        match score {
+            90.. => Grade::A,
+            80..=89 => Grade::B,
+            65..=79 => Grade::C,
+            50..=64 => Grade::D,
+            _ => Grade::F,
+        }
+    }
+}
+
+impl fmt::Display for Grade {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self:?}")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable fingerprint of check + method + endpoint + kind: the same issue keeps its id across scans.
+    pub id: String,
+    pub check: String,
+    pub title: String,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    pub method: String,
+    /// Endpoint template (`/api/users/{id}`), or `*` for what holds across the whole origin.
+    pub endpoint: String,
+    pub pii_types: Vec<PiiType>,
+    /// Redacted unless the scan ran with `--show-evidence`.
+    pub evidence: String,
+    pub cwe: Vec<u32>,
+    pub owasp: String,
+    pub remediation: String,
+    /// Concrete URLs paths where it was seen (first few).
+    #[serde(default)]
+    pub instances: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryReport {
+    pub score: u32,
+    pub grade: Grade,
+    /// Worst severity in the category, `none` without findings.
+    pub severity: CategorySeverity,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CategorySeverity {
+    None,
+    #[serde(untagged)]
+    Some(Severity),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerLine {
+    pub finding: String,
+    pub deduction: u32,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coverage {
+    pub endpoints: usize,
+    pub from_spec: usize,
+    pub checks_run: usize,
+    /// Why the results may be partial (time limit, budget, timeouts, truncated bodies). Empty when complete.
+    pub incomplete: Vec<String>,
+    /// The target answered 429/503 with back-off and the scan slowed down for it.
+    pub throttled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InventoryEntry {
+    pub endpoint: String,
+    pub methods: Vec<String>,
+    pub sources: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: String,
+    pub tool: Tool,
+    pub target: String,
+    pub started_at: String,
+    pub duration_ms: u64,
+    pub requests: usize,
+    pub score: u32,
+    pub grade: Grade,
+    pub categories: BTreeMap<Category, CategoryReport>,
+    pub ledger: Vec<LedgerLine>,
+    pub coverage: Coverage,
+    pub inventory: Vec<InventoryEntry>,
+}
+
+impl Report {
+    /// All findings, most severe first.
+    pub fn findings(&self) -> impl Iterator<Item = (Category, &Finding)> {
+        let mut all: Vec<_> = self
+            .categories
+            .iter()
+            .flat_map(|(c, r)| r.findings.iter().map(move |f| (*c, f)))
+            .collect();
+        all.sort_by(|a, b| b.1.severity.cmp(&a.1.severity));
+        all.into_iter()
+    }
+
+    pub fn worst_severity(&self) -> Option<Severity> {
+        self.findings().map(|(_, f)| f.severity).max()
+    }
+}

@@ -1,0 +1,88 @@
+//! The score: a transparent ledger of deductions, in the spirit of the Mozilla Observatory.
+//!
+//! Start at 100. Each finding deducts by severity ([`deduction`]); the n-th finding of the same check
+//! deducts half of the one before (so fifty copies of one header do not sink a grade alone). A category
+//! is scored the same way over its own findings. The overall score never drops below 0.
+use std::collections::HashMap;
+
+use crate::report::{Finding, LedgerLine, Severity};
+
+/// The one table of deductions (documented in the README).
+pub fn deduction(severity: Severity) -> u32 {
+    match severity {
+        Severity::Critical => 30,
+        Severity::High => 20,
+        Severity::Medium => 10,
+        Severity::Low => 3,
+        Severity::Info => 0,
+    }
+}
+
+/// Ledger lines for `findings` (most severe first), with diminishing weight per check.
+pub fn ledger<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Vec<LedgerLine> {
+    let mut findings: Vec<&Finding> = findings.into_iter().collect();
+    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
+    let mut seen_per_check: HashMap<&str, u32> = HashMap::new();
+    findings
+        .into_iter()
+        .map(|f| {
+            let n = seen_per_check.entry(f.check.as_str()).or_default();
+            let base = deduction(f.severity);
+            let amount = if base == 0 { 0 } else { (base >> (*n).min(31)).max(1) };
+            *n += 1;
+            LedgerLine {
+                finding: f.id.clone(),
+                deduction: amount,
+                reason: format!("{} {}: {}", f.severity, f.check, f.title),
+            }
+        })
+        .collect()
+}
+
+pub fn score(ledger: &[LedgerLine]) -> u32 {
+    100u32.saturating_sub(ledger.iter().map(|l| l.deduction).sum())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Confidence;
+
+    fn finding(check: &str, id: &str, severity: Severity) -> Finding {
+        Finding {
+            id: id.into(),
+            check: check.into(),
+            title: "t".into(),
+            severity,
+            confidence: Confidence::High,
+            method: "GET".into(),
+            endpoint: "/".into(),
+            pii_types: vec![],
+            evidence: String::new(),
+            cwe: vec![],
+            owasp: String::new(),
+            remediation: String::new(),
+            instances: vec![],
+        }
+    }
+
+    #[test]
+    fn repeated_findings_of_one_check_deduct_less_each_time() {
+        let fs = [
+            finding("a", "1", Severity::High),
+            finding("a", "2", Severity::High),
+            finding("a", "3", Severity::High),
+            finding("b", "4", Severity::Medium),
+        ];
+        let l = ledger(&fs);
+        let amounts: Vec<u32> = l.iter().map(|l| l.deduction).collect();
+        assert_eq!(amounts, vec![20, 10, 5, 10]);
+        assert_eq!(score(&l), 55);
+    }
+
+    #[test]
+    fn score_never_goes_below_zero() {
+        let fs: Vec<_> = (0..10).map(|i| finding(&format!("c{i}"), &i.to_string(), Severity::Critical)).collect();
+        assert_eq!(score(&ledger(&fs)), 0);
+    }
+}

@@ -1,0 +1,107 @@
+//! The soft-404 model: what this target answers for paths that do not exist.
+//!
+//! Status codes prove nothing: a catch-all single-page app answers 200 with its `index.html` for
+//! `/.env`. Two random paths of different lengths tell a fixed page from one that echoes the URL
+//! (feroxbuster's wildcard heuristic); any later response that looks like them is "not found".
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+
+use rand::distr::{Alphanumeric, SampleString};
+
+use crate::client::Exchange;
+
+pub const SHORT_LEN: usize = 32;
+pub const LONG_LEN: usize = 96;
+
+/// A random path that no real API serves.
+pub fn random_path(len: usize) -> String {
+    format!("/{}", Alphanumeric.sample_string(&mut rand::rng(), len).to_lowercase())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shape {
+    /// The target answers unknown paths with a real 404 (or 410): those statuses mean "not found".
+    Honest,
+    /// Same body whatever the path.
+    Fixed { status: u16, len: usize, digest: u64 },
+    /// The body grows with the path: the page echoes the URL.
+    Echo { status: u16, base_len: usize, times: usize },
+    /// No usable calibration (errors, timeouts): only 404/410 count as not found.
+    Unknown,
+}
+
+#[derive(Debug, Clone)]
+pub struct SoftNotFound {
+    pub shape: Shape,
+    title: Option<String>,
+}
+
+impl SoftNotFound {
+    /// Builds the model from the answers to a [`SHORT_LEN`] and a [`LONG_LEN`] random path.
+    pub fn calibrate(short: &Exchange, long: &Exchange) -> Self {
+        let title = title_of(short);
+        let shape = match (short.status, long.status) {
+            (Some(a), Some(b)) if is_not_found_status(a) && is_not_found_status(b) => Shape::Honest,
+            (Some(a), Some(b)) if a == b => {
+                let (ls, ll) = (short.body.len(), long.body.len());
+                if digest(&short.body) == digest(&long.body) || ls == ll {
+                    Shape::Fixed { status: a, len: ls, digest: digest(&short.body) }
+                } else if ll.saturating_sub(ls) % (LONG_LEN - SHORT_LEN) == 0 && ll > ls {
+                    // The path shows up k times in the page (title, link, message…).
+                    let times = (ll - ls) / (LONG_LEN - SHORT_LEN);
+                    Shape::Echo { status: a, base_len: ls.saturating_sub(times * (SHORT_LEN + 1)), times }
+                } else {
+                    // Different bodies of unrelated lengths: compare by title and rough size.
+                    Shape::Fixed { status: a, len: ls, digest: digest(&short.body) }
+                }
+            }
+            _ => Shape::Unknown,
+        };
+        SoftNotFound { shape, title }
+    }
+
+    /// True when the response is this target's way of saying "no such path".
+    pub fn is_not_found(&self, ex: &Exchange) -> bool {
+        let Some(status) = ex.status else { return true };
+        if is_not_found_status(status) {
+            return true;
+        }
+        match &self.shape {
+            Shape::Honest | Shape::Unknown => false,
+            Shape::Fixed { status: s, len, digest: d } => {
+                status == *s && (digest(&ex.body) == *d || self.similar(ex, *len, 0))
+            }
+            Shape::Echo { status: s, base_len, times } => {
+                let echoed = base_len + times * ex.url.path().len();
+                status == *s && (ex.body.len() == echoed || self.similar(ex, echoed, 0))
+            }
+        }
+    }
+
+    /// Same `<title>` and a size within 5% (plus whatever the echoed path may add).
+    fn similar(&self, ex: &Exchange, len: usize, slack: usize) -> bool {
+        let Some(title) = &self.title else { return false };
+        let n = ex.body.len();
+        let tolerance = len / 20 + slack;
+        title_of(ex).as_ref() == Some(title) && n + tolerance >= len && n <= len + tolerance
+    }
+}
+
+fn is_not_found_status(status: u16) -> bool {
+    matches!(status, 404 | 410)
+}
+
+fn digest(body: &[u8]) -> u64 {
+    let mut h = DefaultHasher::new();
+    body.hash(&mut h);
+    h.finish()
+}
+
+fn title_of(ex: &Exchange) -> Option<String> {
+    let text = ex.text();
+    let lower = text.to_ascii_lowercase();
+    let start = lower.find("<title")?;
+    let open_end = start + lower[start..].find('>')? + 1;
+    let close = open_end + lower[open_end..].find("</title")?;
+    Some(text[open_end..close].trim().to_string())
+}

@@ -1,0 +1,67 @@
+//! The `leakprobe` command line: parses flags, calls the engine, renders, maps outcomes to exit codes.
+//!
+//! Exit codes: 0 success, 1 a `--fail-below`/`--fail-on` threshold failed (or `detect` found
+//! something), 2 usage or input error, 3 target unreachable or scan failed.
+pub mod cli;
+pub mod demo;
+pub mod detect_cmd;
+mod scan_cmd;
+
+use cli::{Command, Opts};
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_THRESHOLD: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+pub const EXIT_SCAN_FAILED: u8 = 3;
+
+/// An error in what the user asked for (exit 2), as opposed to a failure of the scan (exit 3).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+pub fn run(opts: Opts) -> u8 {
+    init_tracing(opts.verbose, opts.quiet);
+    let outcome = match opts.command {
+        Command::Scan(args) => scan_cmd::scan(args, opts.quiet),
+        Command::Demo(args) => scan_cmd::demo(args, opts.quiet),
+        Command::Explain { check } => cli::explain(&check),
+        Command::Checks => cli::list_checks(),
+        Command::Detect(args) => detect_cmd::run(&args),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            let code = exit_code_for(&error);
+            anstream::eprintln!("leakprobe: error: {}", one_line(&error));
+            code
+        }
+    }
+}
+
+fn exit_code_for(error: &anyhow::Error) -> u8 {
+    use leakprobe_engine::ScanError;
+    if error.downcast_ref::<UsageError>().is_some() {
+        return EXIT_USAGE;
+    }
+    match error.downcast_ref::<ScanError>() {
+        Some(ScanError::Config(_) | ScanError::Spec(_) | ScanError::OutOfScope(_)) => EXIT_USAGE,
+        _ => EXIT_SCAN_FAILED,
+    }
+}
+
+/// The error and its causes on one line: `cannot read spec: No such file or directory`.
+fn one_line(error: &anyhow::Error) -> String {
+    error.chain().map(ToString::to_string).collect::<Vec<_>>().join(": ")
+}
+
+fn init_tracing(verbose: u8, quiet: bool) {
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, _) => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LEAKPROBE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("leakprobe={level},leakprobe_engine={level}")));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).without_time().try_init();
+}

@@ -1,0 +1,168 @@
+//! `leakprobe scan` and `leakprobe demo`.
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use leakprobe_engine::report::Report;
+use leakprobe_engine::{Progress, ScanConfig, SpecSource};
+use leakprobe_render::Format;
+
+use crate::cli::{OutputArgs, OutputFormat, ScanArgs};
+use crate::{UsageError, EXIT_OK, EXIT_THRESHOLD};
+
+pub fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<u8> {
+    let config = config_from(&args)?;
+    let report = runtime()?.block_on(run_scan(config, quiet))?;
+    emit(&report, &args.output, default_format())?;
+    Ok(verdict(&report, &args))
+}
+
+pub fn demo(output: OutputArgs, quiet: bool) -> anyhow::Result<u8> {
+    let rt = runtime()?;
+    let report = rt.block_on(async {
+        let (url, server) = crate::demo::start().await.context("cannot start the demo API")?;
+        if !quiet {
+            anstream::eprintln!("Demo API listening on {url} (stopped when the scan ends)");
+        }
+        let mut config = ScanConfig::new(&url)?;
+        config.show_evidence = output.show_evidence;
+        let report = run_scan(config, quiet).await;
+        server.abort();
+        report
+    })?;
+    // The demo is for people: terminal unless told otherwise.
+    emit(&report, &output, Format::Terminal)?;
+    Ok(EXIT_OK)
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
+}
+
+fn config_from(args: &ScanArgs) -> anyhow::Result<ScanConfig> {
+    let mut config = ScanConfig::new(&args.url)?;
+    config.spec = args.spec.as_ref().map(|s| {
+        if s.starts_with("http://") || s.starts_with("https://") || s.starts_with('/') && !std::path::Path::new(s).exists() {
+            SpecSource::Url(s.clone())
+        } else {
+            SpecSource::File(s.into())
+        }
+    });
+    if let Some(SpecSource::File(path)) = &config.spec {
+        if !path.is_file() {
+            return Err(UsageError(format!("--spec {}: no such file", path.display())).into());
+        }
+    }
+    config.rate = args.rate;
+    config.concurrency = usize::try_from(args.concurrency).unwrap_or(8);
+    config.max_requests = args.max_requests;
+    config.time_limit = args.time_limit;
+    config.request_timeout = args.timeout;
+    config.body_cap = args.max_body_kib.max(1) * 1024;
+    config.show_evidence = args.output.show_evidence;
+    config.insecure = args.insecure;
+    config.wordlist = !args.no_wordlist;
+    for header in &args.headers {
+        let Some((name, value)) = header.split_once(':') else {
+            return Err(UsageError(format!("--header `{}` must look like 'Name: value'", header_name_only(header))).into());
+        };
+        config.headers.push((name.trim().to_string(), value.trim().to_string()));
+    }
+    for path in &args.ca_cert {
+        let pem = std::fs::read(path).map_err(|e| UsageError(format!("--ca-cert {}: {e}", path.display())))?;
+        config.ca_certs.push(pem);
+    }
+    Ok(config)
+}
+
+/// Whatever precedes a colon or the first 12 characters: enough to recognise, never the secret.
+fn header_name_only(header: &str) -> String {
+    let shown: String = header.chars().take(12).collect();
+    if header.chars().count() > 12 {
+        format!("{shown}…")
+    } else {
+        shown
+    }
+}
+
+struct Spinner(Option<ProgressBar>);
+
+impl Progress for Spinner {
+    fn phase(&self, name: &str) {
+        if let Some(bar) = &self.0 {
+            bar.set_message(name.to_string());
+        }
+    }
+}
+
+async fn run_scan(config: ScanConfig, quiet: bool) -> anyhow::Result<Report> {
+    let interactive = !quiet && std::io::stderr().is_terminal();
+    let spinner = Spinner(interactive.then(|| {
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} scanning {prefix} · {msg} · {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.set_prefix(config.target.to_string());
+        bar.enable_steady_tick(Duration::from_millis(100));
+        bar
+    }));
+    let report = leakprobe_engine::scan(config, &spinner).await;
+    if let Some(bar) = &spinner.0 {
+        bar.finish_and_clear();
+    }
+    Ok(report?)
+}
+
+fn default_format() -> Format {
+    if std::io::stdout().is_terminal() {
+        Format::Terminal
+    } else {
+        Format::Json
+    }
+}
+
+fn emit(report: &Report, output: &OutputArgs, default: Format) -> anyhow::Result<()> {
+    let chosen = output.format.map(|f| match f {
+        OutputFormat::Terminal => Format::Terminal,
+        OutputFormat::Json => Format::Json,
+    });
+    match &output.output {
+        Some(path) => {
+            let by_extension = path.extension().is_some_and(|e| e == "json").then_some(Format::Json);
+            let format = chosen.or(by_extension).unwrap_or(Format::Json);
+            let text = leakprobe_render::render(report, format);
+            let text = if format == Format::Terminal { strip_ansi(&text) } else { text };
+            std::fs::write(path, text).map_err(|e| UsageError(format!("cannot write {}: {e}", path.display())))?;
+        }
+        None => {
+            let text = leakprobe_render::render(report, chosen.unwrap_or(default));
+            let mut out = anstream::stdout().lock();
+            if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+                // A closed pipe (`| head`) is the reader's choice, not a failure.
+                if e.kind() != std::io::ErrorKind::BrokenPipe {
+                    return Err(e.into());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn strip_ansi(text: &str) -> String {
+    let mut out = Vec::new();
+    let mut stream = anstream::StripStream::new(&mut out);
+    let _ = stream.write_all(text.as_bytes());
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn verdict(report: &Report, args: &ScanArgs) -> u8 {
+    let below = args.fail_below.is_some_and(|min| report.score < min);
+    let worse = args.fail_on.is_some_and(|min| report.worst_severity().is_some_and(|s| s >= min));
+    if below || worse {
+        EXIT_THRESHOLD
+    } else {
+        EXIT_OK
+    }
+}
