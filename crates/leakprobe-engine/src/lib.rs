@@ -158,5 +158,6 @@ fn build_report(
             throttled: ctx.client.throttled(),
         },
         inventory,
+        tls: ctx.tls.clone(),
     }
 }

@@ -250,6 +250,9 @@ pub struct Report {
     pub ledger: Vec<LedgerLine>,
     pub coverage: Coverage,
     pub inventory: Vec<InventoryEntry>,
+    /// What the TLS handshake negotiated; absent for http targets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<crate::tls::TlsFacts>,
 }
 
 impl Report {

@@ -76,7 +76,11 @@ pub fn render(report: &Report) -> String {
                 bold(&f.title),
                 paint(format!("{} · {} · confidence {:?}", category.id(), f.check, f.confidence).to_lowercase(), Style::new().dimmed())
             );
-            let _ = writeln!(out, "    {} {}", f.method, f.endpoint);
+            if f.endpoint == "*" {
+                let _ = writeln!(out, "    every response");
+            } else {
+                let _ = writeln!(out, "    {} {}", f.method, f.endpoint);
+            }
             if !f.pii_types.is_empty() {
                 let types: Vec<_> = f.pii_types.iter().map(|t| t.as_str()).collect();
                 let _ = writeln!(out, "    data: {}", types.join(", "));

@@ -81,8 +81,8 @@ pub struct ScanArgs {
     /// Base URL of the API, e.g. http://127.0.0.1:5000 or https://api.example.com/v1.
     pub url: String,
 
-    /// OpenAPI 3.x / Swagger 2.0 description (file path, or URL on the target). Found at the usual
-    /// paths (/openapi.json, /swagger.json, …) when not given.
+    /// OpenAPI 3.x / Swagger 2.0 description: a file, or an http(s) URL on the target's origin.
+    /// Looked for at the usual paths (/openapi.json, /swagger.json, …) when not given.
     #[arg(long, value_name = "FILE|URL")]
     pub spec: Option<String>,
 

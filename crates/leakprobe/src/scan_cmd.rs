@@ -43,7 +43,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 fn config_from(args: &ScanArgs) -> anyhow::Result<ScanConfig> {
     let mut config = ScanConfig::new(&args.url)?;
     config.spec = args.spec.as_ref().map(|s| {
-        if s.starts_with("http://") || s.starts_with("https://") || s.starts_with('/') && !std::path::Path::new(s).exists() {
+        if s.starts_with("http://") || s.starts_with("https://") {
             SpecSource::Url(s.clone())
         } else {
             SpecSource::File(s.into())

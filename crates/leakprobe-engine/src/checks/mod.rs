@@ -3,6 +3,7 @@
 //!
 //! A check is either *passive* (it reads every exchange of the scan once, after the active phase)
 //! or *active* (it sends the probes it needs through the scan's client).
+mod data_exposure;
 mod fingerprinting;
 
 use futures::future::BoxFuture;
@@ -64,6 +65,7 @@ pub struct Hit {
 }
 
 pub static CHECKS: &[&CheckInfo] = &[
+    &data_exposure::PII_IN_RESPONSE,
     &fingerprinting::SERVER_VERSION,
     &fingerprinting::POWERED_BY,
     &fingerprinting::AUTH_REALM,

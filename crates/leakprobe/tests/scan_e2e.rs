@@ -1,0 +1,62 @@
+//! End to end: the `leakprobe` binary against real Flask targets on loopback.
+mod common;
+
+use common::{assert_valid_report, findings, scan, Target};
+
+#[test]
+fn werkzeug_server_header_is_reported_under_fingerprinting() {
+    let target = Target::start("werkzeug_api");
+    let out = scan(&target.url, &[]);
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    assert_valid_report(&out.report);
+
+    let categories = out.report["categories"].as_object().expect("categories");
+    assert_eq!(categories.len(), 13, "every category is present, with or without findings");
+
+    let fp = &out.report["categories"]["fingerprinting"]["findings"];
+    let server = fp
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["check"] == "server_version_disclosure")
+        .unwrap_or_else(|| panic!("no server_version_disclosure in {fp}"));
+    let evidence = server["evidence"].as_str().expect("evidence");
+    assert!(evidence.starts_with("Server: Werkzeug/") && evidence.contains("Python/"), "{evidence}");
+    assert_eq!(server["severity"], "medium", "the Flask dev server is called out");
+    assert_eq!(server["cwe"], serde_json::json!([200, 497]));
+
+    // Discovery found the linked endpoints and folded ids into templates.
+    let inventory: Vec<&str> =
+        out.report["inventory"].as_array().expect("inventory").iter().filter_map(|e| e["endpoint"].as_str()).collect();
+    for expected in ["/", "/api/products", "/api/health"] {
+        assert!(inventory.contains(&expected), "{expected} missing from {inventory:?}");
+    }
+    // The ledger explains the score.
+    let deducted: u64 = out.report["ledger"].as_array().expect("ledger").iter().map(|l| l["deduction"].as_u64().unwrap_or(0)).sum();
+    assert_eq!(out.report["score"].as_u64(), Some(100 - deducted));
+}
+
+fn assert_catch_all_adds_nothing(module: &str) {
+    let target = Target::start(module);
+    let out = scan(&target.url, &[]);
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    assert_valid_report(&out.report);
+    // The wordlist and spec probes all got 200s; none of them may become an endpoint or a finding.
+    let inventory = out.report["inventory"].as_array().expect("inventory");
+    let endpoints: Vec<&str> = inventory.iter().filter_map(|e| e["endpoint"].as_str()).collect();
+    assert_eq!(endpoints, vec!["/"], "catch-all pages became endpoints");
+    assert_eq!(out.report["coverage"]["from_spec"], 0, "an HTML page was taken for a spec");
+    let non_fingerprint: Vec<_> = findings(&out.report).into_iter().filter(|(c, _)| c != "fingerprinting").collect();
+    assert!(non_fingerprint.is_empty(), "findings from a catch-all: {non_fingerprint:?}");
+    assert!(out.report["requests"].as_u64().unwrap_or(0) > 50, "the wordlist was not probed at all");
+}
+
+#[test]
+fn catch_all_spa_yields_no_endpoints_or_findings() {
+    assert_catch_all_adds_nothing("spa_catchall");
+}
+
+#[test]
+fn catch_all_that_echoes_the_path_yields_no_endpoints_or_findings() {
+    assert_catch_all_adds_nothing("spa_echo");
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: creates the Python venv the Flask targets need, then runs
+# every Rust test (unit, end-to-end against real targets on 127.0.0.1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Flask targets and the schema validator live in a venv inside the clone; rebuilt when the
+# requirements change.
+if [ ! -x .venv/bin/python ] || ! cmp -s tests/targets/requirements.txt .venv/.requirements; then
+  echo "setting up .venv for the test targets"
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check -r tests/targets/requirements.txt
+  cp tests/targets/requirements.txt .venv/.requirements
+fi
+
+cargo test --workspace --locked "$@"
