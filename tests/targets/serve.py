@@ -9,14 +9,62 @@ import importlib
 import os
 import sys
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 
+class QuietHandler(WSGIRequestHandler):
+    """No version in the Server header, as behind a hardened reverse proxy."""
+
+    server_version = "app"
+    sys_version = ""
+
+
+class RequestLog:
+    """Outermost WSGI layer: appends every request (method, path, query, body) as a JSON line to the
+    file named by TARGET_REQUEST_LOG, so tests can assert what the scanner did and did not send."""
+
+    def __init__(self, app, path: str):
+        self.app = app
+        self.path = path
+
+    def __call__(self, environ, start_response):
+        import io
+        import json
+
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        entry = {
+            "method": environ["REQUEST_METHOD"],
+            "path": environ.get("PATH_INFO", ""),
+            "query": environ.get("QUERY_STRING", ""),
+            "body": body.decode("utf-8", "replace")[:2000],
+            "headers": {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")},
+        }
+        with open(self.path, "a", encoding="utf-8") as log:
+            log.write(json.dumps(entry) + "\n")
+        return self.app(environ, start_response)
+
+
 def main() -> None:
     module = importlib.import_module(sys.argv[1])
-    server = make_server("127.0.0.1", 0, module.app, threaded=True)
+    # Hardened twins set HIDE_SERVER_VERSION: in production they would sit behind a proxy that
+    # hides the Werkzeug banner, and that header is not what they are testing.
+    handler = QuietHandler if getattr(module, "HIDE_SERVER_VERSION", False) else WSGIRequestHandler
+    ssl_context = None
+    if os.environ.get("TARGET_CERT"):
+        ssl_context = (os.environ["TARGET_CERT"], os.environ["TARGET_KEY"])
+    app = module.app
+    if getattr(module, "USE_DEBUGGER", False):
+        # What `flask run --debug` / `app.run(debug=True)` wrap the app in.
+        from werkzeug.debug import DebuggedApplication
+
+        app = DebuggedApplication(app, evalex=True)
+    if os.environ.get("TARGET_REQUEST_LOG"):
+        app = RequestLog(app, os.environ["TARGET_REQUEST_LOG"])
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=handler, ssl_context=ssl_context)
     print(f"PORT {server.port}", flush=True)
     server.serve_forever()
 

@@ -80,6 +80,14 @@ impl Exchange {
         self.url.path()
     }
 
+    /// `/path?query`, for evidence lines.
+    pub fn path_and_query(&self) -> String {
+        match self.url.query() {
+            Some(q) => format!("{}?{q}", self.url.path()),
+            None => self.url.path().to_string(),
+        }
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }

@@ -32,10 +32,32 @@ pub struct Target {
 
 impl Target {
     pub fn start(module: &str) -> Target {
+        Self::start_env(module, &[])
+    }
+
+    /// A target that appends every request it receives (method, path, query, body, headers) to a
+    /// JSON-lines file; read it with [`Target::requests`].
+    pub fn start_logged(module: &str) -> (Target, PathBuf) {
+        let log = std::env::temp_dir().join(format!("leakprobe-{module}-{}-{:?}.jsonl", std::process::id(), std::thread::current().id()));
+        let _ = std::fs::remove_file(&log);
+        let target = Self::start_env(module, &[("TARGET_REQUEST_LOG", log.to_str().expect("utf8 path"))]);
+        (target, log)
+    }
+
+    pub fn requests(log: &Path) -> Vec<Value> {
+        std::fs::read_to_string(log)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("request log line"))
+            .collect()
+    }
+
+    pub fn start_env(module: &str, env: &[(&str, &str)]) -> Target {
         let dir = repo_root().join("tests/targets");
         let mut child = Command::new(python())
             .arg(dir.join("serve.py"))
             .arg(module)
+            .envs(env.iter().copied())
             .current_dir(&dir)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
