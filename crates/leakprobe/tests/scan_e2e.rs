@@ -60,3 +60,33 @@ fn catch_all_spa_yields_no_endpoints_or_findings() {
 fn catch_all_that_echoes_the_path_yields_no_endpoints_or_findings() {
     assert_catch_all_adds_nothing("spa_echo");
 }
+
+#[test]
+fn no_identical_request_is_sent_twice_in_one_scan() {
+    let (target, log) = Target::start_logged("crm_hardened");
+    let out = scan(&target.url, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let requests = Target::requests(&log);
+    assert!(requests.len() > 100, "only {} requests", requests.len());
+    let mut seen = std::collections::HashSet::new();
+    for r in &requests {
+        let key = format!("{} {}?{} {}", r["method"], r["path"], r["query"], r["body"]);
+        assert!(seen.insert(key.clone()), "sent twice: {key}");
+    }
+    assert_eq!(out.report["requests"].as_u64(), Some(requests.len() as u64), "the report counts what was sent");
+}
+
+#[test]
+fn custom_headers_reach_every_request_and_never_the_output() {
+    let (target, log) = Target::start_logged("werkzeug_api");
+    let secret = "Bearer lp-test-7f3c9a1e5b";
+    let out = scan(&target.url, &["-H", &format!("Authorization: {secret}"), "-H", "X-Team: qa", "-v"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let requests = Target::requests(&log);
+    assert!(!requests.is_empty());
+    for r in &requests {
+        assert_eq!(r["headers"]["authorization"], secret, "{r}");
+        assert_eq!(r["headers"]["x-team"], "qa");
+    }
+    assert!(!out.stdout.contains("lp-test-7f3c9a1e5b") && !out.stderr.contains("lp-test-7f3c9a1e5b"));
+}
