@@ -90,3 +90,45 @@ fn custom_headers_reach_every_request_and_never_the_output() {
     }
     assert!(!out.stdout.contains("lp-test-7f3c9a1e5b") && !out.stderr.contains("lp-test-7f3c9a1e5b"));
 }
+
+#[test]
+fn discovery_follows_spec_robots_sitemap_and_links() {
+    let (target, log) = Target::start_logged("discovery_api");
+    let out = scan(&target.url, &["--no-wordlist"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let inventory = out.report["inventory"].as_array().expect("inventory");
+    let source_of = |endpoint: &str| -> Vec<String> {
+        inventory
+            .iter()
+            .find(|e| e["endpoint"] == endpoint)
+            .unwrap_or_else(|| panic!("{endpoint} not discovered: {inventory:#?}"))["sources"]
+            .as_array()
+            .expect("sources")
+            .iter()
+            .filter_map(|s| s.as_str().map(str::to_string))
+            .collect()
+    };
+    assert!(source_of("/v2/warehouses/{warehouse_id}/stock").contains(&"spec".to_string()));
+    assert!(source_of("/internal/reports").contains(&"robots".to_string()));
+    assert!(source_of("/help/faq").contains(&"sitemap".to_string()));
+    assert!(source_of("/catalog/page").contains(&"link".to_string()));
+    assert!(source_of("/api/items/{id}").contains(&"link".to_string()), "JSON links fold into a template");
+    assert_eq!(out.report["coverage"]["from_spec"], 2);
+    // Spec examples ($ref'd x-example) were used to request the templates.
+    let requests = Target::requests(&log);
+    assert!(requests.iter().any(|r| r["path"] == "/v2/warehouses/4/stock"), "spec example not used");
+    assert!(!requests.iter().any(|r| r["path"].as_str().unwrap_or("").contains("elsewhere")));
+}
+
+#[test]
+fn spec_given_as_a_file_feeds_the_inventory() {
+    let target = Target::start("werkzeug_api");
+    let spec = std::env::temp_dir().join(format!("leakprobe-spec-{}.yaml", std::process::id()));
+    std::fs::write(&spec, "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /api/products/{product_id}:\n    get:\n      parameters:\n        - {name: product_id, in: path, required: true, schema: {type: integer, example: 2}}\n").expect("spec");
+    let out = scan(&target.url, &["--spec", spec.to_str().expect("utf8"), "--no-wordlist"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.report["coverage"]["from_spec"], 1);
+    let inventory = out.report["inventory"].as_array().expect("inventory");
+    assert!(inventory.iter().any(|e| e["endpoint"] == "/api/products/{product_id}"), "{inventory:#?}");
+    let _ = std::fs::remove_file(spec);
+}
