@@ -20,6 +20,7 @@ use url::Url;
 
 use crate::config::ScanConfig;
 use crate::error::ScanError;
+use crate::identity::{Credential, Identity, SignInput};
 
 /// Retries of one request after 429/503 with back-off before its answer is taken as it is.
 const MAX_BACKOFF_RETRIES: u32 = 3;
@@ -36,6 +37,31 @@ pub struct Probe {
     /// Extra headers for this probe (never secrets: user credentials are added by the client).
     pub headers: Vec<(String, String)>,
     pub body: Option<Bytes>,
+    /// Send as this identity (by name): the client adds its credential and signature.
+    pub identity: Option<String>,
+    /// How the identity's credential and signature are applied (checks vary them on purpose).
+    pub auth: AuthMode,
+}
+
+/// Variations of an identity's credentials that authentication checks send deliberately.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub enum AuthMode {
+    #[default]
+    Normal,
+    /// The credential with a spoiled secret.
+    BrokenCredential,
+    /// A query-string or cookie credential moved into the query string (API key in the URL).
+    CredentialInQuery(String),
+    /// Credential as usual, but no signature.
+    Unsigned,
+    /// Credential as usual, signature of different data.
+    WrongSignature,
+    /// Signed with a timestamp this many seconds in the past.
+    StaleTimestamp(i64),
+    /// Signed with this fixed nonce (sent twice to test replay protection).
+    FixedNonce(String),
+    /// Signature computed over this path instead of the one sent (tests what the signature covers).
+    SignedPath(String),
 }
 
 impl Probe {
@@ -44,7 +70,17 @@ impl Probe {
     }
 
     pub fn new(method: Method, target: impl Into<String>) -> Self {
-        Probe { method, target: target.into(), headers: Vec::new(), body: None }
+        Probe { method, target: target.into(), headers: Vec::new(), body: None, identity: None, auth: AuthMode::Normal }
+    }
+
+    pub fn as_identity(mut self, name: &str) -> Self {
+        self.identity = Some(name.to_string());
+        self
+    }
+
+    pub fn auth(mut self, mode: AuthMode) -> Self {
+        self.auth = mode;
+        self
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Self {
@@ -73,6 +109,9 @@ pub struct Exchange {
     pub truncated: bool,
     pub elapsed: Duration,
     pub error: Option<String>,
+    /// The identity the request was sent as, if any.
+    pub identity: Option<String>,
+    pub auth: AuthMode,
 }
 
 impl Exchange {
@@ -144,6 +183,7 @@ pub struct Client {
     incomplete: Mutex<BTreeSet<String>>,
     timeouts: AtomicUsize,
     truncated: AtomicUsize,
+    identities: std::sync::RwLock<Vec<Identity>>,
 }
 
 impl Client {
@@ -207,7 +247,82 @@ impl Client {
             incomplete: Mutex::new(BTreeSet::new()),
             timeouts: AtomicUsize::new(0),
             truncated: AtomicUsize::new(0),
+            identities: std::sync::RwLock::new(config.identities.clone()),
         })
+    }
+
+    /// The identity discovery and baseline requests are sent as: the first that is not an admin.
+    /// An API behind an authentication wall shows nothing to anonymous discovery.
+    pub fn primary_identity(&self) -> Option<String> {
+        let all = self.identities.read().unwrap_or_else(|p| p.into_inner());
+        all.iter().find(|i| !i.is_admin()).or_else(|| all.first()).map(|i| i.name.clone())
+    }
+
+    /// A GET as the primary identity (anonymous when there is none).
+    pub fn baseline_get(&self, target: impl Into<String>) -> Probe {
+        let probe = Probe::get(target);
+        match self.primary_identity() {
+            Some(name) => probe.as_identity(&name),
+            None => probe,
+        }
+    }
+
+    /// The scan's identities (credentials filled in by their login flows once logged in).
+    pub fn identities(&self) -> Vec<Identity> {
+        self.identities.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Runs every identity's login flow and keeps the credential it yields. Login requests are
+    /// not recorded as exchanges: their bodies hold passwords.
+    pub async fn log_in(&self) -> Result<(), ScanError> {
+        for identity in self.identities() {
+            let Some(login) = &identity.login else { continue };
+            let failed = |why: String| ScanError::Login(format!("identity {}: {why}", identity.name));
+            let url = self.resolve(&login.url)?;
+            self.limiter.until_key_ready(&self.host).await;
+            self.sent.fetch_add(1, Ordering::Relaxed);
+            let response = self
+                .http
+                .post(url)
+                .json(&login.body)
+                .timeout(self.request_timeout)
+                .send()
+                .await
+                .map_err(|e| failed(root_cause(&e)))?;
+            let status = response.status();
+            let cookie = login.cookie.as_ref().and_then(|name| {
+                response.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
+                    let (k, rest) = v.split(';').next()?.split_once('=')?;
+                    (k.trim() == name).then(|| rest.trim().to_string())
+                })
+            });
+            let body = response.bytes().await.map_err(|e| failed(root_cause(&e)))?;
+            if !status.is_success() {
+                return Err(failed(format!("login answered {status}")));
+            }
+            let credential = match (&login.token_pointer, cookie) {
+                (Some(pointer), _) => {
+                    let json: serde_json::Value =
+                        serde_json::from_slice(&body).map_err(|_| failed("login answer is not JSON".into()))?;
+                    let token = json
+                        .pointer(pointer)
+                        .and_then(|t| t.as_str())
+                        .ok_or_else(|| failed(format!("no string at {pointer} in the login answer")))?
+                        .to_string();
+                    match login.use_as.as_deref().and_then(|u| u.strip_prefix("header:")) {
+                        Some(name) => Credential::Header { name: name.to_string(), value: token },
+                        None => Credential::Bearer(token),
+                    }
+                }
+                (None, Some(value)) => Credential::Cookie { name: login.cookie.clone().unwrap_or_default(), value },
+                (None, None) => return Err(failed("the login answer set no such cookie".into())),
+            };
+            let mut all = self.identities.write().unwrap_or_else(|p| p.into_inner());
+            if let Some(i) = all.iter_mut().find(|i| i.name == identity.name) {
+                i.credential = Some(credential);
+            }
+        }
+        Ok(())
     }
 
     pub fn base(&self) -> &Url {
@@ -342,8 +457,16 @@ impl Client {
             return Err(ScanError::TimeLimit);
         }
 
-        let mut request = self.http.request(probe.method.clone(), url.clone());
-        request = request.headers(self.user_headers.clone());
+        let mut wire_url = url.clone();
+        let mut headers = self.user_headers.clone();
+        if let Some(name) = probe.identity.as_deref() {
+            let identities = self.identities.read().unwrap_or_else(|p| p.into_inner());
+            if let Some(identity) = identities.iter().find(|i| i.name == name) {
+                apply_identity(identity, probe, &mut wire_url, &mut headers);
+            }
+        }
+        let mut request = self.http.request(probe.method.clone(), wire_url);
+        request = request.headers(headers);
         for (name, value) in &probe.headers {
             request = request.header(name.as_str(), value.as_str());
         }
@@ -384,6 +507,8 @@ impl Client {
             truncated: false,
             elapsed: started.elapsed(),
             error: None,
+            identity: probe.identity.clone(),
+            auth: probe.auth.clone(),
         };
         match outcome {
             Ok(Ok((status, headers, final_url, body, truncated))) => {
@@ -392,7 +517,12 @@ impl Client {
                 }
                 exchange.status = Some(status);
                 exchange.headers = headers;
-                exchange.url = final_url;
+                // The recorded URL never carries a query credential: keep the probe's own URL unless
+                // a redirect took us elsewhere on the origin.
+                if final_url.path() != url.path() {
+                    exchange.url = final_url;
+                    exchange.url.set_query(None);
+                }
                 exchange.body = body;
                 exchange.truncated = truncated;
             }
@@ -410,6 +540,77 @@ impl Client {
             }
         }
         Ok(exchange)
+    }
+}
+
+/// Adds the identity's credential (varied as the probe's [`AuthMode`] says) and signature. Every
+/// value set here is marked sensitive so it never shows in debug output.
+fn apply_identity(identity: &Identity, probe: &Probe, url: &mut Url, headers: &mut HeaderMap) {
+    let credential = match (&probe.auth, &identity.credential) {
+        (AuthMode::BrokenCredential, Some(c)) => Some(c.broken()),
+        (_, c) => c.clone(),
+    };
+    let mut set = |name: &str, value: String| {
+        if let (Ok(name), Ok(mut value)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(&value)) {
+            value.set_sensitive(true);
+            headers.insert(name, value);
+        }
+    };
+    match (&probe.auth, credential) {
+        (AuthMode::CredentialInQuery(param), Some(Credential::Header { value, .. } | Credential::Bearer(value))) => {
+            url.query_pairs_mut().append_pair(param, &value);
+        }
+        (_, Some(Credential::Basic { user, password })) => {
+            use base64::Engine as _;
+            let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+            set("authorization", format!("Basic {token}"));
+        }
+        (_, Some(Credential::Bearer(token))) => set("authorization", format!("Bearer {token}")),
+        (_, Some(Credential::Header { name, value })) => set(&name, value),
+        (_, Some(Credential::Query { name, value })) => {
+            url.query_pairs_mut().append_pair(&name, &value);
+        }
+        (_, Some(Credential::Cookie { name, value })) => set("cookie", format!("{name}={value}")),
+        (_, None) => {}
+    }
+    let Some(signer) = &identity.signer else { return };
+    if probe.auth == AuthMode::Unsigned {
+        return;
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
+    let timestamp = match probe.auth {
+        AuthMode::StaleTimestamp(age) => now - age,
+        _ => now,
+    };
+    let nonce = match &probe.auth {
+        AuthMode::FixedNonce(n) => n.clone(),
+        _ => format!("{:016x}", rand::random::<u64>()),
+    };
+    let sent_path = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_string(),
+    };
+    let signed_path = match &probe.auth {
+        AuthMode::SignedPath(p) => p.clone(),
+        _ => sent_path,
+    };
+    let body = probe.body.as_deref().unwrap_or_default();
+    let wrong_body = [body, b"#"].concat();
+    let input = SignInput {
+        method: probe.method.as_str(),
+        path_and_query: &signed_path,
+        body: if probe.auth == AuthMode::WrongSignature { &wrong_body } else { body },
+        timestamp,
+        nonce: &nonce,
+    };
+    set(&signer.header, signer.sign(&input));
+    if let Some(h) = &signer.timestamp_header {
+        set(h, timestamp.to_string());
+    }
+    if let Some(h) = &signer.nonce_header {
+        set(h, nonce);
     }
 }
 

@@ -5,6 +5,7 @@ use std::time::Duration;
 use url::Url;
 
 use crate::error::ScanError;
+use crate::identity::Identity;
 
 /// Where the API description comes from when the user names one.
 #[derive(Debug, Clone)]
@@ -35,6 +36,10 @@ pub struct ScanConfig {
     pub ca_certs: Vec<Vec<u8>>,
     /// Probe the built-in API wordlist during discovery.
     pub wordlist: bool,
+    /// Who the scanner may be; checks compare what each of them (and nobody) can reach.
+    pub identities: Vec<Identity>,
+    /// Allow requests that may change state (well-formed writes, mass assignment, SSRF canaries).
+    pub active: bool,
 }
 
 impl ScanConfig {
@@ -54,6 +59,8 @@ impl ScanConfig {
             insecure: false,
             ca_certs: Vec::new(),
             wordlist: true,
+            identities: Vec::new(),
+            active: false,
         })
     }
 }

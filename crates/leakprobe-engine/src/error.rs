@@ -14,6 +14,8 @@ pub enum ScanError {
     OutOfScope(String),
     #[error("invalid API spec: {0}")]
     Spec(String),
+    #[error("login failed: {0}")]
+    Login(String),
     #[error("request budget exhausted")]
     Budget,
     #[error("time limit reached")]

@@ -17,6 +17,7 @@ pub mod config;
 pub mod context;
 pub mod discovery;
 mod error;
+pub mod identity;
 pub mod inventory;
 pub mod report;
 pub mod scoring;
@@ -33,7 +34,7 @@ pub use config::{ScanConfig, SpecSource};
 pub use error::ScanError;
 
 use checks::{Hit, Runner, CHECKS};
-use client::{Client, Probe};
+use client::Client;
 use context::ScanContext;
 use report::{Category, CategoryReport, CategorySeverity, Coverage, Grade, InventoryEntry, Report, Tool};
 use soft404::SoftNotFound;
@@ -53,9 +54,11 @@ pub async fn scan(config: ScanConfig, progress: &dyn Progress) -> Result<Report,
     let started = Instant::now();
     let client = Client::new(&config)?;
 
+    client.log_in().await?;
+
     progress.phase("recon");
     let root_path = config.target.path().to_string();
-    let root = client.send(Probe::get(root_path)).await?;
+    let root = client.send(client.baseline_get(root_path)).await?;
     if root.status.is_none() {
         return Err(ScanError::NoAnswer(format!(
             "{} ({})",
@@ -64,8 +67,8 @@ pub async fn scan(config: ScanConfig, progress: &dyn Progress) -> Result<Report,
         )));
     }
     let tls_probe = tls::probe(&config.target, &config.ca_certs, config.request_timeout);
-    let short = client.send(Probe::get(soft404::random_path(soft404::SHORT_LEN)));
-    let long = client.send(Probe::get(soft404::random_path(soft404::LONG_LEN)));
+    let short = client.send(client.baseline_get(soft404::random_path(soft404::SHORT_LEN)));
+    let long = client.send(client.baseline_get(soft404::random_path(soft404::LONG_LEN)));
     let (tls, short, long) = tokio::join!(tls_probe, short, long);
     let soft404 = SoftNotFound::calibrate(&*short?, &*long?);
 
@@ -159,5 +162,7 @@ fn build_report(
         },
         inventory,
         tls: ctx.tls.clone(),
+        baseline: None,
+        suppressions: Vec::new(),
     }
 }

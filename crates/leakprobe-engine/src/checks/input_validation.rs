@@ -102,7 +102,20 @@ fn encode_path(path: &str) -> String {
 
 fn malformed_input(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
     Box::pin(async move {
-        let probes: Vec<Provocation> = ctx.inventory.endpoints().take(MAX_ENDPOINTS).flat_map(provocations).collect();
+        let who = ctx.client.primary_identity();
+        let probes: Vec<Provocation> = ctx
+            .inventory
+            .endpoints()
+            .take(MAX_ENDPOINTS)
+            .flat_map(provocations)
+            .map(|mut p| {
+                // Behind an authentication wall, errors only show to a caller who gets past it.
+                if let Some(name) = &who {
+                    p.probe = p.probe.as_identity(name);
+                }
+                p
+            })
+            .collect();
         let answers: Vec<_> = stream::iter(probes)
             .map(|p| async move { (p.what, ctx.client.send(p.probe).await) })
             .buffer_unordered(ctx.config.concurrency.max(1) * 2)

@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, VecDeque};
 
 use futures::stream::{self, StreamExt};
 
-use crate::client::{Client, Exchange, Probe};
+use crate::client::{Client, Exchange};
 use crate::config::{ScanConfig, SpecSource};
 use crate::error::ScanError;
 use crate::inventory::{Inventory, Source};
@@ -58,7 +58,7 @@ pub async fn discover(
     let mut queue: VecDeque<(String, Source, usize)> = VecDeque::new();
     queue.extend(links::from_body(root, &base).into_iter().map(|l| (l, Source::Link, 1)));
     for (path, source) in [("/robots.txt", Source::Robots), ("/sitemap.xml", Source::Sitemap)] {
-        let Ok(ex) = client.send(Probe::get(path)).await else { continue };
+        let Ok(ex) = client.send(client.baseline_get(path)).await else { continue };
         if soft404.is_not_found(&ex) {
             continue;
         }
@@ -84,7 +84,7 @@ pub async fn discover(
         crawled += wave.len();
         let results: Vec<_> = stream::iter(wave)
             .map(|(path, source, depth)| async move {
-                let ex = client.send(Probe::get(path.clone())).await;
+                let ex = client.send(client.baseline_get(path.clone())).await;
                 (path, source, depth, ex)
             })
             .buffer_unordered(config.concurrency.max(1) * 2)
@@ -117,7 +117,7 @@ pub async fn discover(
         .map(|e| e.sample_path())
         .collect();
     let _ = stream::iter(samples)
-        .map(|p| client.send(Probe::get(p)))
+        .map(|p| client.send(client.baseline_get(p)))
         .buffer_unordered(config.concurrency.max(1) * 2)
         .collect::<Vec<_>>()
         .await;
@@ -130,7 +130,7 @@ async fn load_spec(client: &Client, source: &SpecSource) -> Result<ApiSpec, Scan
         SpecSource::File(path) => std::fs::read(path)
             .map_err(|e| ScanError::Spec(format!("cannot read {}: {e}", path.display())))?,
         SpecSource::Url(url) => {
-            let ex = client.send(Probe::get(url.clone())).await?;
+            let ex = client.send(client.baseline_get(url.clone())).await?;
             if !ex.is_success() {
                 return Err(ScanError::Spec(format!(
                     "{url} answered {}",
@@ -146,7 +146,7 @@ async fn load_spec(client: &Client, source: &SpecSource) -> Result<ApiSpec, Scan
 /// The first spec published at a well-known path, if any.
 async fn find_spec(client: &Client, soft404: &SoftNotFound) -> Option<ApiSpec> {
     let answers: Vec<_> = stream::iter(data_lines(SPEC_PATHS))
-        .map(|path| client.send(Probe::get(path)))
+        .map(|path| client.send(client.baseline_get(path)))
         .buffered(4)
         .collect()
         .await;
