@@ -13,4 +13,13 @@ if [ ! -x .venv/bin/python ] || ! cmp -s tests/targets/requirements.txt .venv/.r
   cp tests/targets/requirements.txt .venv/.requirements
 fi
 
+# The HTML report test renders the report in Debian's headless Chromium; install it once.
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "installing chromium for the HTML report test"
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
 cargo test --workspace --locked "$@"

@@ -48,6 +48,21 @@ class RequestLog:
         return self.app(environ, start_response)
 
 
+def legacy_tls_context(cert: str, key: str):
+    """A TLS server context that still accepts TLS 1.0 and 1.1, as old appliances and forgotten
+    load balancers do. OpenSSL 3 needs security level 0 for them (their handshakes sign with SHA-1)."""
+    import ssl
+    import warnings
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        context.minimum_version = ssl.TLSVersion.TLSv1
+    context.set_ciphers("DEFAULT:@SECLEVEL=0")
+    context.load_cert_chain(cert, key)
+    return context
+
+
 def main() -> None:
     module = importlib.import_module(sys.argv[1])
     # Hardened twins set HIDE_SERVER_VERSION: in production they would sit behind a proxy that
@@ -56,6 +71,8 @@ def main() -> None:
     ssl_context = None
     if os.environ.get("TARGET_CERT"):
         ssl_context = (os.environ["TARGET_CERT"], os.environ["TARGET_KEY"])
+        if os.environ.get("TARGET_TLS_MIN") == "1.0":
+            ssl_context = legacy_tls_context(*ssl_context)
     app = module.app
     if getattr(module, "USE_DEBUGGER", False):
         # What `flask run --debug` / `app.run(debug=True)` wrap the app in.

@@ -44,7 +44,7 @@ pub(crate) fn at(bytes: &[u8], at: usize, tlds: &Tlds) -> Option<(std::ops::Rang
         return None;
     }
     // `user:secret@host` in a URL: the part before is credentials, not a mailbox.
-    if s >= 1 && bytes[s - 1] == b':' {
+    if s >= 1 && bytes[s - 1] == b':' && !(s >= 7 && bytes[s - 7..s - 1].eq_ignore_ascii_case(b"mailto")) {
         return None;
     }
     let mut e = at + 1;

@@ -59,7 +59,9 @@ pub fn read(bytes: &[u8], start: usize) -> Option<usize> {
             break;
         }
     }
-    if n != want || bytes.get(i).is_some_and(|c| c.is_ascii_alphanumeric()) {
+    // More digits after the full length: some longer code that happens to start like an IBAN.
+    let more = bytes.get(i) == Some(&b' ') && bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
+    if n != want || more || bytes.get(i).is_some_and(|c| c.is_ascii_alphanumeric()) {
         return None;
     }
     validate(&compact[..n]).then_some(i)

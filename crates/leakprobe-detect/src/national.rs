@@ -81,6 +81,7 @@ mod tests {
         assert!(nino(b"AB123456C"));
         assert!(!nino(b"QQ123456C"));
         assert!(aadhaar(b"234123412346"));
-        assert!(sin(b"046454286"));
+        assert!(sin(b"130692544"));
+        assert!(!sin(b"046454286"));
     }
 }

@@ -5,17 +5,37 @@
 
 use phonenumber::country::Id;
 
-/// Regions tried for numbers written without `+`. Canada shares the NANP plan with the US;
-/// Israel is in the field notes' list.
-const REGIONS: &[Id] = &[Id::US, Id::GB, Id::DE, Id::FR, Id::IN, Id::BR, Id::IL];
+// Regions tried for numbers written without `+`: US (whose NANP plan covers Canada), GB, DE, FR,
+// IN, BR and IL (the field notes' list).
 
 /// The region whose plan accepts `text` (`"intl"` for `+` numbers).
+///
+/// Without a `+`, the written form narrows the plans to try: European, Indian, Brazilian and
+/// Israeli national formats start with the trunk prefix 0; NANP numbers never do; `(11) 9…` is
+/// Brazil's area-code style; ten digits from 6–9 are Indian mobiles. Trying every plan on every
+/// digit string would let some plan accept years and ids.
 pub fn validate(text: &str) -> Option<&'static str> {
+    let digits: Vec<u8> = text.bytes().filter(u8::is_ascii_digit).collect();
+    // `(555) 555-5555`, `000-000-0000`: filler.
+    let most = (b'0'..=b'9').map(|d| digits.iter().filter(|c| **c == d).count()).max().unwrap_or(0);
+    if most * 10 >= digits.len() * 8 {
+        return None;
+    }
     if text.starts_with('+') {
         let n = phonenumber::parse(None, text).ok()?;
         return phonenumber::is_valid(&n).then_some("intl");
     }
-    for region in REGIONS {
+    let body = text.trim_start_matches('(');
+    let regions: &[Id] = if body.starts_with('0') {
+        &[Id::GB, Id::DE, Id::FR, Id::IN, Id::BR, Id::IL]
+    } else if text.starts_with('(') && body.find(')') == Some(2) {
+        &[Id::BR]
+    } else if digits.len() == 10 && matches!(digits[0], b'6'..=b'9') {
+        &[Id::US, Id::IN]
+    } else {
+        &[Id::US]
+    };
+    for region in regions {
         if let Ok(n) = phonenumber::parse(Some(*region), text) {
             // Without the region check a German national number could validate as, say, an
             // Austrian one through a leading 00.

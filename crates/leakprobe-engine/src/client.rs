@@ -527,7 +527,13 @@ impl Client {
                 exchange.truncated = truncated;
             }
             Ok(Err(e)) if e.is_connect() => {
-                return Err(ScanError::Unreachable(format!("{}: {}", url, root_cause(&e))));
+                let cause = root_cause(&e);
+                let hint = if cause.contains("certificate") {
+                    " (trust its CA with --ca-cert PEM, or scan anyway with --insecure)"
+                } else {
+                    ""
+                };
+                return Err(ScanError::Unreachable(format!("{url}: {cause}{hint}")));
             }
             Ok(Err(e)) if e.is_timeout() => {
                 self.timeouts.fetch_add(1, Ordering::Relaxed);
@@ -571,6 +577,11 @@ fn apply_identity(identity: &Identity, probe: &Probe, url: &mut Url, headers: &m
             url.query_pairs_mut().append_pair(&name, &value);
         }
         (_, Some(Credential::Cookie { name, value })) => set("cookie", format!("{name}={value}")),
+        (_, Some(Credential::Headers(all))) => {
+            for (name, value) in all {
+                set(&name, value);
+            }
+        }
         (_, None) => {}
     }
     let Some(signer) = &identity.signer else { return };

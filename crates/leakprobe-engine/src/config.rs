@@ -65,6 +65,28 @@ impl ScanConfig {
     }
 }
 
+impl ScanConfig {
+    /// Moves `--header` values that carry credentials into an identity named `cli`, so that probes
+    /// meant to be anonymous are anonymous; other headers stay on every request.
+    pub fn credential_headers_as_identity(&mut self) {
+        let (credentials, others): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.headers).into_iter().partition(|(name, _)| crate::identity::is_credential_header(name));
+        self.headers = others;
+        if !credentials.is_empty() {
+            self.identities.insert(
+                0,
+                Identity {
+                    name: "cli".into(),
+                    role: None,
+                    credential: Some(crate::identity::Credential::Headers(credentials)),
+                    signer: None,
+                    login: None,
+                },
+            );
+        }
+    }
+}
+
 /// A scan target: an absolute http(s) URL with a host. The path, if any, is where scanning starts.
 pub fn parse_target(input: &str) -> Result<Url, ScanError> {
     if !input.contains("://") {

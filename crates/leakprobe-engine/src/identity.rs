@@ -20,6 +20,16 @@ pub enum Credential {
     Header { name: String, value: String },
     Query { name: String, value: String },
     Cookie { name: String, value: String },
+    /// Several headers at once: what `--header` flags that carry credentials become.
+    Headers(Vec<(String, String)>),
+}
+
+/// Header names that carry credentials. `--header` flags with these names become the implicit
+/// identity `cli`, so anonymous probes really are anonymous.
+pub fn is_credential_header(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    matches!(name.as_str(), "authorization" | "cookie" | "proxy-authorization")
+        || ["token", "key", "auth", "session", "secret", "signature"].iter().any(|w| name.contains(w))
 }
 
 impl Credential {
@@ -30,6 +40,7 @@ impl Credential {
             Credential::Header { .. } => "header",
             Credential::Query { .. } => "query",
             Credential::Cookie { .. } => "cookie",
+            Credential::Headers(_) => "headers",
         }
     }
 
@@ -42,6 +53,7 @@ impl Credential {
             Credential::Header { name, value } => Credential::Header { name: name.clone(), value: spoil(value) },
             Credential::Query { name, value } => Credential::Query { name: name.clone(), value: spoil(value) },
             Credential::Cookie { name, value } => Credential::Cookie { name: name.clone(), value: spoil(value) },
+            Credential::Headers(all) => Credential::Headers(all.iter().map(|(n, v)| (n.clone(), spoil(v))).collect()),
         }
     }
 }
@@ -318,6 +330,15 @@ impl Identity {
             Some(Credential::Bearer(t)) => out.push(t.clone()),
             Some(Credential::Header { value, .. } | Credential::Query { value, .. } | Credential::Cookie { value, .. }) => {
                 out.push(value.clone())
+            }
+            Some(Credential::Headers(all)) => {
+                for (_, value) in all {
+                    out.push(value.clone());
+                    // `Bearer x`, `Basic x`: the token alone is the secret too.
+                    if let Some((_, token)) = value.split_once(' ') {
+                        out.push(token.to_string());
+                    }
+                }
             }
             None => {}
         }

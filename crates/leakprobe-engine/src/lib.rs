@@ -49,7 +49,8 @@ impl Progress for NoProgress {}
 
 /// Runs one scan. Partial results (time limit, budget, timeouts) are a report with
 /// `coverage.incomplete`; only a target that cannot be reached at all is an error.
-pub async fn scan(config: ScanConfig, progress: &dyn Progress) -> Result<Report, ScanError> {
+pub async fn scan(mut config: ScanConfig, progress: &dyn Progress) -> Result<Report, ScanError> {
+    config.credential_headers_as_identity();
     let started_at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let started = Instant::now();
     let client = Client::new(&config)?;

@@ -186,6 +186,83 @@ pub struct Finding {
     /// Concrete URLs paths where it was seen (first few).
     #[serde(default)]
     pub instances: Vec<String>,
+    /// Set when a suppression in `leakprobe.toml` matched: still listed, no longer scored or gated on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<Suppressed>,
+    /// Set when the scan was compared with a baseline report (`--baseline`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineState>,
+}
+
+impl Finding {
+    /// Whether the finding counts: in the score, the ledger and every exit-code threshold.
+    pub fn is_active(&self) -> bool {
+        self.suppressed.is_none()
+    }
+}
+
+/// The suppression that matched a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suppressed {
+    /// The suppression's selector as written in the config, e.g. `check = "server_version_disclosure"`.
+    pub rule: String,
+    pub reason: String,
+    /// Last day (`YYYY-MM-DD`, inclusive) the suppression holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+/// A finding compared with the baseline report: its id was there before, or it was not.
+/// Findings of the baseline that are gone are listed in [`BaselineSummary::fixed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BaselineState {
+    New,
+    Unchanged,
+}
+
+/// What the baseline comparison found (`--baseline previous.json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaselineSummary {
+    /// When the baseline scan started, and what it scored.
+    pub started_at: String,
+    pub score: u32,
+    pub grade: Grade,
+    pub new: usize,
+    pub unchanged: usize,
+    /// Findings of the baseline that this scan no longer sees.
+    pub fixed: Vec<FixedFinding>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FixedFinding {
+    pub id: String,
+    pub check: String,
+    pub category: Category,
+    pub title: String,
+    pub severity: Severity,
+    pub method: String,
+    pub endpoint: String,
+}
+
+/// One configured suppression and what it did in this scan; expired ones are listed so the
+/// report says why their findings count again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuppressionNote {
+    pub rule: String,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    pub state: SuppressionState,
+    /// Findings it suppressed (for an expired one: the findings it would have suppressed).
+    pub matched: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuppressionState {
+    Active,
+    Expired,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -253,6 +330,12 @@ pub struct Report {
     /// What the TLS handshake negotiated; absent for http targets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<crate::tls::TlsFacts>,
+    /// The comparison with `--baseline`, when one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineSummary>,
+    /// The suppressions of `leakprobe.toml` and what each did, when any are configured.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suppressions: Vec<SuppressionNote>,
 }
 
 impl Report {
@@ -267,7 +350,8 @@ impl Report {
         all.into_iter()
     }
 
+    /// Worst severity among the findings that count (suppressed ones do not).
     pub fn worst_severity(&self) -> Option<Severity> {
-        self.findings().map(|(_, f)| f.severity).max()
+        self.findings().filter(|(_, f)| f.is_active()).map(|(_, f)| f.severity).max()
     }
 }

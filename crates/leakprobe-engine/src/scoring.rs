@@ -5,7 +5,7 @@
 //! is scored the same way over its own findings. The overall score never drops below 0.
 use std::collections::HashMap;
 
-use crate::report::{Finding, LedgerLine, Severity};
+use crate::report::{CategorySeverity, Finding, Grade, LedgerLine, Report, Severity};
 
 /// The one table of deductions (documented in the README).
 pub fn deduction(severity: Severity) -> u32 {
@@ -43,6 +43,20 @@ pub fn score(ledger: &[LedgerLine]) -> u32 {
     100u32.saturating_sub(ledger.iter().map(|l| l.deduction).sum())
 }
 
+/// Recomputes category scores, the ledger, the score and the grade from the findings that count:
+/// suppressed findings stay listed in their category but deduct nothing and set no severity.
+pub fn rescore(report: &mut Report) {
+    for category in report.categories.values_mut() {
+        let active: Vec<&Finding> = category.findings.iter().filter(|f| f.is_active()).collect();
+        category.score = score(&ledger(active.iter().copied()));
+        category.grade = Grade::from_score(category.score);
+        category.severity = active.iter().map(|f| f.severity).max().map_or(CategorySeverity::None, CategorySeverity::Some);
+    }
+    report.ledger = ledger(report.categories.values().flat_map(|c| &c.findings).filter(|f| f.is_active()));
+    report.score = score(&report.ledger);
+    report.grade = Grade::from_score(report.score);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,6 +77,8 @@ mod tests {
             owasp: String::new(),
             remediation: String::new(),
             instances: vec![],
+            suppressed: None,
+            baseline: None,
         }
     }
 
@@ -84,5 +100,39 @@ mod tests {
     fn score_never_goes_below_zero() {
         let fs: Vec<_> = (0..10).map(|i| finding(&format!("c{i}"), &i.to_string(), Severity::Critical)).collect();
         assert_eq!(score(&ledger(&fs)), 0);
+    }
+
+    #[test]
+    fn rescore_leaves_suppressed_findings_out_of_every_score() {
+        use crate::report::{Category, CategoryReport, Coverage, Suppressed, Tool};
+        let mut suppressed = finding("b", "2", Severity::Critical);
+        suppressed.suppressed = Some(Suppressed { rule: "check = \"b\"".into(), reason: "accepted".into(), expires: None });
+        let findings = vec![suppressed, finding("a", "1", Severity::Medium)];
+        let mut categories = std::collections::BTreeMap::new();
+        categories.insert(Category::Cors, CategoryReport { score: 0, grade: Grade::F, severity: CategorySeverity::None, findings });
+        let mut report = Report {
+            schema_version: "1".into(),
+            tool: Tool { name: "leakprobe".into(), version: "0".into() },
+            target: "http://127.0.0.1".into(),
+            started_at: String::new(),
+            duration_ms: 0,
+            requests: 0,
+            score: 0,
+            grade: Grade::F,
+            categories,
+            ledger: vec![],
+            coverage: Coverage { endpoints: 0, from_spec: 0, checks_run: 0, incomplete: vec![], throttled: false },
+            inventory: vec![],
+            tls: None,
+            baseline: None,
+            suppressions: vec![],
+        };
+        rescore(&mut report);
+        assert_eq!((report.score, report.grade), (90, Grade::A));
+        assert_eq!(report.ledger.len(), 1);
+        let cors = &report.categories[&Category::Cors];
+        assert_eq!((cors.score, cors.severity), (90, CategorySeverity::Some(Severity::Medium)));
+        assert_eq!(cors.findings.len(), 2, "suppressed findings stay listed");
+        assert_eq!(report.worst_severity(), Some(Severity::Medium));
     }
 }

@@ -1,7 +1,13 @@
 //! TLS facts of an https target, read from a handshake of our own (reqwest does not expose the
-//! negotiated protocol): version, cipher suite, and whether the certificate chain verifies.
+//! negotiated protocol): version, cipher suite, whether the certificate chain verifies, when the
+//! certificate expires, and whether the server still accepts TLS 1.0/1.1 ([`legacy`]).
+//!
+//! These connections go to the target's own host and port only; they are not HTTP requests and do
+//! not count against the request budget.
+mod legacy;
+
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::pem::PemObject;
@@ -17,7 +23,24 @@ pub struct TlsFacts {
     /// `None` when the chain verifies for the host name; the verifier's complaint otherwise.
     pub certificate_error: Option<String>,
     pub certificate_der_len: usize,
+    /// The leaf certificate's notAfter (RFC 3339), when it parses.
+    #[serde(default)]
+    pub not_after: Option<String>,
+    /// Whole days from the scan to notAfter; negative once expired.
+    #[serde(default)]
+    pub expires_in_days: Option<i64>,
+    /// Issuer and subject of the leaf are the same name.
+    #[serde(default)]
+    pub self_signed: bool,
+    /// Legacy protocol versions (`TLSv1_0`, `TLSv1_1`) the server accepted in a handshake of their own.
+    #[serde(default)]
+    pub legacy_protocols: Vec<String>,
 }
+
+/// The longest any one legacy-protocol probe may take. They run concurrently with the main handshake
+/// and recon's soft-404 probes; a server that answers at all answers within a round trip, so only a
+/// silently dropping one costs this much.
+const LEGACY_PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Verifies as usual but never fails the handshake: the verdict is recorded, so a scan can go on
 /// (with `--insecure`) and still report an invalid certificate.
@@ -36,8 +59,11 @@ impl ServerCertVerifier for RecordingVerifier {
         ocsp: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let verdict = self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp, now);
-        *self.verdict.lock().unwrap_or_else(|p| p.into_inner()) = verdict.err().map(|e| e.to_string());
+        let verdict =
+            self.inner
+                .verify_server_cert(end_entity, intermediates, server_name, ocsp, now);
+        *self.verdict.lock().unwrap_or_else(|p| p.into_inner()) =
+            verdict.err().map(|e| e.to_string());
         Ok(ServerCertVerified::assertion())
     }
 
@@ -70,7 +96,11 @@ pub async fn probe(target: &Url, extra_roots: &[Vec<u8>], timeout: Duration) -> 
     if target.scheme() != "https" {
         return None;
     }
-    let host = target.host_str()?.trim_start_matches('[').trim_end_matches(']').to_string();
+    let host = target
+        .host_str()?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
     let port = target.port_or_known_default()?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
 
@@ -81,10 +111,16 @@ pub async fn probe(target: &Url, extra_roots: &[Vec<u8>], timeout: Duration) -> 
             let _ = roots.add(cert);
         }
     }
-    let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-        .build()
-        .ok()?;
-    let verifier = Arc::new(RecordingVerifier { inner: webpki, verdict: Mutex::new(None) });
+    let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    )
+    .build()
+    .ok()?;
+    let verifier = Arc::new(RecordingVerifier {
+        inner: webpki,
+        verdict: Mutex::new(None),
+    });
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .ok()?
@@ -95,18 +131,65 @@ pub async fn probe(target: &Url, extra_roots: &[Vec<u8>], timeout: Duration) -> 
     let name = ServerName::try_from(host.clone()).ok()?;
 
     let handshake = async {
-        let tcp = tokio::net::TcpStream::connect((host.as_str(), port)).await.ok()?;
+        let tcp = tokio::net::TcpStream::connect((host.as_str(), port))
+            .await
+            .ok()?;
         let tls = connector.connect(name, tcp).await.ok()?;
         let (_, session) = tls.get_ref();
+        let leaf = session.peer_certificates().and_then(|c| c.first());
+        let validity = leaf.and_then(|c| leaf_facts(c));
         Some(TlsFacts {
-            protocol: session.protocol_version().map(|v| format!("{v:?}")).unwrap_or_default(),
+            protocol: session
+                .protocol_version()
+                .map(|v| format!("{v:?}"))
+                .unwrap_or_default(),
             cipher_suite: session
                 .negotiated_cipher_suite()
                 .map(|c| format!("{:?}", c.suite()))
                 .unwrap_or_default(),
-            certificate_error: verifier.verdict.lock().unwrap_or_else(|p| p.into_inner()).clone(),
-            certificate_der_len: session.peer_certificates().and_then(|c| c.first()).map_or(0, |c| c.len()),
+            certificate_error: verifier
+                .verdict
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
+            certificate_der_len: leaf.map_or(0, |c| c.len()),
+            not_after: validity.as_ref().map(|v| v.not_after.clone()),
+            expires_in_days: validity.as_ref().map(|v| v.expires_in_days),
+            self_signed: validity.is_some_and(|v| v.self_signed),
+            legacy_protocols: Vec::new(),
         })
     };
-    tokio::time::timeout(timeout, handshake).await.ok().flatten()
+    let legacy_timeout = timeout.min(LEGACY_PROBE_TIMEOUT);
+    let legacy =
+        futures::future::join_all(legacy::LEGACY_VERSIONS.iter().map(|&(version, name)| {
+            let host = host.as_str();
+            async move {
+                (legacy::probe(host, port, version, legacy_timeout).await
+                    == legacy::Outcome::Accepted)
+                    .then_some(name)
+            }
+        }));
+    let (facts, legacy) = tokio::join!(tokio::time::timeout(timeout, handshake), legacy);
+    let mut facts = facts.ok().flatten()?;
+    facts.legacy_protocols = legacy.into_iter().flatten().map(str::to_string).collect();
+    Some(facts)
+}
+
+struct LeafFacts {
+    not_after: String,
+    expires_in_days: i64,
+    self_signed: bool,
+}
+
+/// Expiry and self-signedness of the leaf certificate; `None` when the DER does not parse.
+fn leaf_facts(der: &CertificateDer<'_>) -> Option<LeafFacts> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der.as_ref()).ok()?;
+    let not_after = cert.validity().not_after.timestamp();
+    let now = i64::try_from(SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs()).ok()?;
+    let when = UNIX_EPOCH + Duration::from_secs(u64::try_from(not_after).unwrap_or(0));
+    Some(LeafFacts {
+        not_after: humantime::format_rfc3339_seconds(when).to_string(),
+        expires_in_days: (not_after - now).div_euclid(86_400),
+        self_signed: cert.subject() == cert.issuer(),
+    })
 }

@@ -47,6 +47,8 @@ pub fn merge(hits: Vec<(&'static CheckInfo, Hit)>, inventory: &Inventory) -> Vec
                     owasp: check.category.owasp().to_string(),
                     remediation: check.remediation(),
                     instances: Vec::new(),
+                    suppressed: None,
+                    baseline: None,
                 },
             )
         });

@@ -1,26 +1,76 @@
 //! Renderers: one file per format, all from the same typed [`Report`].
 //!
+//! Every format sees the same report: suppressed findings are marked (and left out of the score by
+//! the engine), baseline states are carried on each finding, and evidence is redacted upstream. On
+//! top of that, [`render`] masks anything that looks like a credential header
+//! (`Authorization:`, `Cookie:`, `X-Api-Key:` …) in every excerpt before any format sees it, so no
+//! output can carry one even if a check quoted a request.
+//!
 //! ```no_run
 //! # fn show(report: &leakprobe_engine::report::Report) {
-//! let text = leakprobe_render::render(report, leakprobe_render::Format::Json);
+//! use leakprobe_render::{render, Format};
+//! let sarif = render(report, Format::Sarif);
+//! let format = Format::from_path(std::path::Path::new("report.html"));
+//! assert_eq!(format, Some(Format::Html));
 //! # }
 //! ```
+mod html;
 mod json;
+mod junit;
+mod markdown;
+mod mask;
+mod sarif;
 mod terminal;
+mod text;
+
+use std::path::Path;
 
 use leakprobe_engine::report::Report;
+
+pub use mask::mask_credentials;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Terminal,
     Json,
+    /// SARIF 2.1.0 for GitHub code scanning.
+    Sarif,
+    /// JUnit XML: one test case per check, one failure per finding.
+    Junit,
+    /// A summary for a pull-request comment or `$GITHUB_STEP_SUMMARY`.
+    Markdown,
+    /// One self-contained page: inline CSS and JS, no external resource.
+    Html,
+}
+
+impl Format {
+    /// The format an output file's extension names: `.json`, `.sarif`, `.xml` (JUnit), `.md`,
+    /// `.html`, `.txt` (plain terminal report). `None` for anything else.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "json" => Format::Json,
+            "sarif" => Format::Sarif,
+            "xml" => Format::Junit,
+            "md" | "markdown" => Format::Markdown,
+            "html" | "htm" => Format::Html,
+            "txt" => Format::Terminal,
+            _ => return None,
+        })
+    }
 }
 
 /// The report in `format`. Terminal output carries ANSI styles; strip them for non-terminals
 /// (`anstream` does so and honours `NO_COLOR`).
 pub fn render(report: &Report, format: Format) -> String {
+    let masked = mask::mask_report(report);
+    let report = &masked;
     match format {
         Format::Terminal => terminal::render(report),
         Format::Json => json::render(report),
+        Format::Sarif => sarif::render(report),
+        Format::Junit => junit::render(report),
+        Format::Markdown => markdown::render(report),
+        Format::Html => html::render(report),
     }
 }

@@ -2,7 +2,9 @@
 use std::fmt::Write;
 
 use anstyle::{AnsiColor, Color, Style};
-use leakprobe_engine::report::{CategorySeverity, Grade, Report, Severity};
+use leakprobe_engine::report::{BaselineState, CategorySeverity, Grade, Report, Severity, SuppressionState};
+
+use crate::text::{all_findings, counts, one_line};
 
 fn style(color: AnsiColor) -> Style {
     Style::new().fg_color(Some(Color::Ansi(color)))
@@ -38,16 +40,43 @@ fn severity_style(severity: Severity) -> Style {
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
     let total: usize = report.categories.values().map(|c| c.findings.len()).sum();
+    let c = counts(report);
     let _ = writeln!(out, "{} {}", bold("leakprobe"), report.target);
+    let suppressed = if c.suppressed > 0 { format!(" (+{} suppressed)", c.suppressed) } else { String::new() };
     let _ = writeln!(
         out,
-        "Score {} · Grade {} · {} finding(s) · {} requests in {:.1} s\n",
+        "Score {} · Grade {} · {} finding(s){} · {} requests in {:.1} s",
         bold(report.score),
         paint(report.grade, grade_style(report.grade)),
-        total,
+        c.active,
+        suppressed,
         report.requests,
         report.duration_ms as f64 / 1000.0
     );
+    if let Some(b) = &report.baseline {
+        let _ = writeln!(
+            out,
+            "Baseline: {} new, {} unchanged, {} fixed · score {} ({}) → {} ({})",
+            c.new,
+            b.unchanged,
+            b.fixed.len(),
+            b.score,
+            b.grade,
+            report.score,
+            report.grade
+        );
+    }
+    for note in report.suppressions.iter().filter(|n| n.state == SuppressionState::Expired) {
+        let _ = writeln!(
+            out,
+            "{} suppression {} expired on {}: its {} finding(s) count again",
+            paint("warning:", style(AnsiColor::Yellow)),
+            note.rule,
+            note.expires.as_deref().unwrap_or("?"),
+            note.matched
+        );
+    }
+    out.push('\n');
 
     let _ = writeln!(out, "{}", bold(format!("{:<24} {:>5}  {:<5} {:>8}  {}", "category", "score", "grade", "findings", "worst")));
     for (category, c) in &report.categories {
@@ -61,21 +90,33 @@ pub fn render(report: &Report) -> String {
             category.id(),
             c.score,
             paint(c.grade, grade_style(c.grade)),
-            c.findings.len(),
+            c.findings.iter().filter(|f| f.is_active()).count(),
             worst
         );
     }
 
     if total > 0 {
         let _ = writeln!(out, "\n{}", bold("Findings"));
-        for (category, f) in report.findings() {
+        for (category, f) in all_findings(report) {
+            let mut tags = String::new();
+            if f.baseline == Some(BaselineState::New) {
+                tags.push_str(&paint(" [new]", style(AnsiColor::Red).bold()));
+            }
+            if f.suppressed.is_some() {
+                tags.push_str(&paint(" [suppressed]", Style::new().dimmed()));
+            }
             let _ = writeln!(
                 out,
-                "\n{} {}  {}",
-                paint(format!("[{}]", f.severity), severity_style(f.severity)),
+                "\n{} {}{}  {}",
+                paint(format!("[{}]", f.severity), if f.is_active() { severity_style(f.severity) } else { Style::new().dimmed() }),
                 bold(&f.title),
+                tags,
                 paint(format!("{} · {} · confidence {:?}", category.id(), f.check, f.confidence).to_lowercase(), Style::new().dimmed())
             );
+            if let Some(s) = &f.suppressed {
+                let until = s.expires.as_deref().map(|e| format!(" until {e}")).unwrap_or_default();
+                let _ = writeln!(out, "    suppressed by {}{}: {}", s.rule, until, one_line(&s.reason, 160));
+            }
             if f.endpoint == "*" {
                 let _ = writeln!(out, "    every response");
             } else {
@@ -91,6 +132,13 @@ pub fn render(report: &Report) -> String {
             if let Some(first) = f.remediation.split("\n\n").next() {
                 let _ = writeln!(out, "    fix: {}", one_line(first, 220));
             }
+        }
+    }
+
+    if let Some(b) = report.baseline.as_ref().filter(|b| !b.fixed.is_empty()) {
+        let _ = writeln!(out, "\n{}", bold("Fixed since the baseline"));
+        for f in &b.fixed {
+            let _ = writeln!(out, "  {} [{}] {} ({} {})", paint("✓", style(AnsiColor::Green)), f.severity, f.title, f.method, f.endpoint);
         }
     }
 
@@ -115,15 +163,4 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "{} {reason}", paint("incomplete:", style(AnsiColor::Yellow)));
     }
     out
-}
-
-/// The text on one line, cut at `max` characters.
-fn one_line(text: &str, max: usize) -> String {
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= max {
-        flat
-    } else {
-        let cut: String = flat.chars().take(max).collect();
-        format!("{cut}…")
-    }
 }

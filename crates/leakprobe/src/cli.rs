@@ -7,6 +7,7 @@ use leakprobe_engine::checks::{Status, CHECKS};
 use leakprobe_engine::report::Severity;
 
 use crate::detect_cmd::DetectArgs;
+use crate::diff_cmd::DiffArgs;
 use crate::{UsageError, EXIT_OK};
 
 #[derive(Debug, Parser)]
@@ -24,6 +25,9 @@ use crate::{UsageError, EXIT_OK};
         leakprobe demo                                  scan the built-in leaky demo API\n  \
         leakprobe scan http://127.0.0.1:5000            scan a local Flask app\n  \
         leakprobe scan https://api.example.com --spec openapi.yaml --fail-on high\n  \
+        leakprobe scan URL -o report.json -o report.sarif -o report.html --format markdown\n  \
+        leakprobe scan URL --baseline main.json --fail-on-new high   gate only on what is new\n  \
+        leakprobe diff main.json pr.json                what appeared, disappeared, changed\n  \
         leakprobe explain server_version_disclosure     what a check finds and how to fix it\n\n\
         Exit codes: 0 ok, 1 threshold failed, 2 usage or input error, 3 target unreachable or scan failed."
 )]
@@ -53,6 +57,8 @@ pub enum Command {
     Checks,
     /// Find personal data and secrets in files, directories or stdin (logs first of all).
     Detect(DetectArgs),
+    /// Compare two JSON reports: what appeared, disappeared and changed, and the score change.
+    Diff(DiffArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -61,16 +67,26 @@ pub enum OutputFormat {
     Terminal,
     /// The JSON report contract (schema/report.schema.json).
     Json,
+    /// SARIF 2.1.0 for GitHub code scanning.
+    Sarif,
+    /// JUnit XML: one test case per check, one failure per finding.
+    Junit,
+    /// Markdown summary for a pull-request comment or $GITHUB_STEP_SUMMARY.
+    Markdown,
+    /// One self-contained HTML page.
+    Html,
 }
 
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Report format on stdout [default: terminal on a terminal, json otherwise].
+    /// Report format on stdout [default: terminal on a terminal, json otherwise; with -o, stdout
+    /// gets a report only when --format is given].
     #[arg(long, value_enum)]
     pub format: Option<OutputFormat>,
-    /// Write the report to FILE instead of stdout (format from --format, or json for *.json).
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// Write the report to FILE, in the format its extension names: .json, .sarif, .html, .md,
+    /// .xml (JUnit), .txt (plain terminal report); anything else gets JSON. Repeatable.
+    #[arg(short, long = "output", value_name = "FILE")]
+    pub output: Vec<PathBuf>,
     /// Show evidence unredacted. Off by default so reports never become a leak themselves.
     #[arg(long)]
     pub show_evidence: bool,
@@ -100,6 +116,19 @@ pub struct ScanArgs {
     /// Fail (exit 1) when any finding has this severity or worse.
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
     pub fail_on: Option<Severity>,
+
+    /// Fail (exit 1) only when a finding that is new since --baseline has this severity or worse
+    /// (without --baseline every finding is new).
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub fail_on_new: Option<Severity>,
+
+    /// A previous JSON report: marks each finding new or unchanged and lists what was fixed.
+    #[arg(long, value_name = "REPORT.json")]
+    pub baseline: Option<PathBuf>,
+
+    /// Settings file with [[suppression]] blocks [default: ./leakprobe.toml when present].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
     /// Requests per second to the target host.
     #[arg(long, default_value_t = 100, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]

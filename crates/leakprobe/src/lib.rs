@@ -1,11 +1,15 @@
 //! The `leakprobe` command line: parses flags, calls the engine, renders, maps outcomes to exit codes.
 //!
-//! Exit codes: 0 success, 1 a `--fail-below`/`--fail-on` threshold failed (or `detect` found
-//! something), 2 usage or input error, 3 target unreachable or scan failed.
+//! Exit codes: 0 success, 1 a `--fail-below`/`--fail-on`/`--fail-on-new` threshold failed (or
+//! `detect` found something), 2 usage or input error, 3 target unreachable or scan failed.
+pub mod baseline;
 pub mod cli;
+pub mod config_file;
 pub mod demo;
 pub mod detect_cmd;
+pub mod diff_cmd;
 mod scan_cmd;
+pub mod suppress;
 
 use cli::{Command, Opts};
 
@@ -27,6 +31,7 @@ pub fn run(opts: Opts) -> u8 {
         Command::Explain { check } => cli::explain(&check),
         Command::Checks => cli::list_checks(),
         Command::Detect(args) => detect_cmd::run(&args),
+        Command::Diff(args) => diff_cmd::run(&args),
     };
     match outcome {
         Ok(code) => code,

@@ -4,18 +4,50 @@ use std::time::Duration;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use leakprobe_engine::report::Report;
+use leakprobe_engine::report::{BaselineState, Report, SuppressionState};
 use leakprobe_engine::{Progress, ScanConfig, SpecSource};
 use leakprobe_render::Format;
 
 use crate::cli::{OutputArgs, OutputFormat, ScanArgs};
-use crate::{UsageError, EXIT_OK, EXIT_THRESHOLD};
+use crate::suppress::Suppressions;
+use crate::{baseline, config_file, UsageError, EXIT_OK, EXIT_THRESHOLD};
 
 pub fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<u8> {
     let config = config_from(&args)?;
-    let report = runtime()?.block_on(run_scan(config, quiet))?;
+    // Everything the user handed us is checked before the first request, so a typo in
+    // leakprobe.toml or a wrong baseline path fails in milliseconds with exit 2.
+    let suppressions = match config_file::locate(args.config.as_deref())? {
+        Some(path) => Suppressions::from_options(&config_file::load(&path)?.suppressions)?,
+        None => Suppressions::default(),
+    };
+    let previous = args.baseline.as_deref().map(|p| baseline::load(p, "--baseline")).transpose()?;
+
+    let mut report = runtime()?.block_on(run_scan(config, quiet))?;
+    if !suppressions.is_empty() {
+        suppressions.apply(&mut report, &crate::suppress::today());
+    }
+    if let Some(previous) = &previous {
+        baseline::apply(&mut report, previous);
+    }
+    // The terminal report shows expired suppressions itself; elsewhere stderr is where CI logs see them.
+    if !quiet && stdout_format(&args.output, default_format()) != Some(Format::Terminal) {
+        warn_expired(&report);
+    }
     emit(&report, &args.output, default_format())?;
-    Ok(verdict(&report, &args))
+    Ok(verdict(&report, &args, quiet))
+}
+
+/// Expired suppressions stop suppressing; say so where CI logs show it.
+fn warn_expired(report: &Report) {
+    for note in report.suppressions.iter().filter(|n| n.state == SuppressionState::Expired) {
+        anstream::eprintln!(
+            "leakprobe: warning: suppression {} expired on {}; its {} finding(s) count again (reason was: {})",
+            note.rule,
+            note.expires.as_deref().unwrap_or("?"),
+            note.matched,
+            note.reason
+        );
+    }
 }
 
 pub fn demo(output: OutputArgs, quiet: bool) -> anyhow::Result<u8> {
@@ -123,27 +155,41 @@ fn default_format() -> Format {
     }
 }
 
-fn emit(report: &Report, output: &OutputArgs, default: Format) -> anyhow::Result<()> {
-    let chosen = output.format.map(|f| match f {
+fn format_of(f: OutputFormat) -> Format {
+    match f {
         OutputFormat::Terminal => Format::Terminal,
         OutputFormat::Json => Format::Json,
-    });
-    match &output.output {
-        Some(path) => {
-            let by_extension = path.extension().is_some_and(|e| e == "json").then_some(Format::Json);
-            let format = chosen.or(by_extension).unwrap_or(Format::Json);
-            let text = leakprobe_render::render(report, format);
-            let text = if format == Format::Terminal { strip_ansi(&text) } else { text };
-            std::fs::write(path, text).map_err(|e| UsageError(format!("cannot write {}: {e}", path.display())))?;
-        }
-        None => {
-            let text = leakprobe_render::render(report, chosen.unwrap_or(default));
-            let mut out = anstream::stdout().lock();
-            if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-                // A closed pipe (`| head`) is the reader's choice, not a failure.
-                if e.kind() != std::io::ErrorKind::BrokenPipe {
-                    return Err(e.into());
-                }
+        OutputFormat::Sarif => Format::Sarif,
+        OutputFormat::Junit => Format::Junit,
+        OutputFormat::Markdown => Format::Markdown,
+        OutputFormat::Html => Format::Html,
+    }
+}
+
+fn stdout_format(output: &OutputArgs, default: Format) -> Option<Format> {
+    match (output.format, output.output.is_empty()) {
+        (Some(f), _) => Some(format_of(f)),
+        (None, true) => Some(default),
+        (None, false) => None,
+    }
+}
+
+/// Every `-o FILE` in the format its extension names (JSON otherwise); stdout gets `--format` (or
+/// the default) when no file was asked for, and only an explicit `--format` when files were.
+fn emit(report: &Report, output: &OutputArgs, default: Format) -> anyhow::Result<()> {
+    for path in &output.output {
+        let format = Format::from_path(path).unwrap_or(Format::Json);
+        let text = leakprobe_render::render(report, format);
+        let text = if format == Format::Terminal { strip_ansi(&text) } else { text };
+        std::fs::write(path, text).map_err(|e| UsageError(format!("cannot write {}: {e}", path.display())))?;
+    }
+    if let Some(format) = stdout_format(output, default) {
+        let text = leakprobe_render::render(report, format);
+        let mut out = anstream::stdout().lock();
+        if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            // A closed pipe (`| head`) is the reader's choice, not a failure.
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                return Err(e.into());
             }
         }
     }
@@ -157,12 +203,35 @@ fn strip_ansi(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn verdict(report: &Report, args: &ScanArgs) -> u8 {
-    let below = args.fail_below.is_some_and(|min| report.score < min);
-    let worse = args.fail_on.is_some_and(|min| report.worst_severity().is_some_and(|s| s >= min));
-    if below || worse {
-        EXIT_THRESHOLD
-    } else {
-        EXIT_OK
+/// Exit 1 when a threshold fails. Only findings that count (not suppressed) are gated on, and the
+/// score is the one after suppressions.
+fn verdict(report: &Report, args: &ScanArgs, quiet: bool) -> u8 {
+    let mut reasons = Vec::new();
+    if let Some(min) = args.fail_below.filter(|min| report.score < *min) {
+        reasons.push(format!("score {} is below --fail-below {min}", report.score));
     }
+    if let Some(min) = args.fail_on {
+        let n = report.findings().filter(|(_, f)| f.is_active() && f.severity >= min).count();
+        if n > 0 {
+            reasons.push(format!("{n} finding(s) at or above --fail-on {min}"));
+        }
+    }
+    if let Some(min) = args.fail_on_new {
+        let n = report.findings().filter(|(_, f)| is_new(f) && f.is_active() && f.severity >= min).count();
+        if n > 0 {
+            reasons.push(format!("{n} new finding(s) at or above --fail-on-new {min}"));
+        }
+    }
+    if reasons.is_empty() {
+        return EXIT_OK;
+    }
+    if !quiet {
+        anstream::eprintln!("leakprobe: failing: {}", reasons.join("; "));
+    }
+    EXIT_THRESHOLD
+}
+
+/// New since the baseline; without a baseline every finding is new.
+fn is_new(f: &leakprobe_engine::report::Finding) -> bool {
+    f.baseline.is_none_or(|s| s == BaselineState::New)
 }

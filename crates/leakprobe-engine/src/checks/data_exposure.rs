@@ -32,6 +32,11 @@ fn pii_in_response(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
         .filter(|m| m.confidence > MatchConfidence::Low)
         .collect();
     for (name, value) in &ex.headers {
+        // A session cookie handed to the client it belongs to is not a leak; it is the encryption
+        // category's business how it is protected.
+        if name == reqwest::header::SET_COOKIE {
+            continue;
+        }
         if let Ok(value) = value.to_str() {
             matches.extend(
                 ctx.detector
@@ -50,7 +55,13 @@ fn pii_in_response(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
     }
     let types: BTreeSet<PiiType> = matches.iter().map(|m| m.kind).collect();
     let distinct_values: BTreeSet<&str> = matches.iter().map(|m| m.value.as_str()).collect();
-    let severity = severity_of(&types, distinct_values.len());
+    let mut severity = severity_of(&types, distinct_values.len());
+    // One record of contact data, fetched as an identity, is most likely the caller's own
+    // profile: worth knowing, not an alarm. Other people's data or secrets keep their weight.
+    let single_record = types.iter().all(|t| matches.iter().filter(|m| m.kind == *t).map(|m| &m.value).collect::<BTreeSet<_>>().len() <= 1);
+    if ex.identity.is_some() && single_record && severity == Severity::Medium {
+        severity = Severity::Low;
+    }
     let confidence = if matches.iter().any(|m| m.confidence == MatchConfidence::High) {
         Confidence::High
     } else {

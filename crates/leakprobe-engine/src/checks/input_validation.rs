@@ -79,10 +79,6 @@ fn provocations(endpoint: &Endpoint) -> Vec<Provocation> {
             probe: Probe::new(Method::POST, path.clone()).body("application/xml", "<leakprobe"),
             what: "an unexpected content type",
         });
-        out.push(Provocation {
-            probe: Probe::new(Method::POST, path.clone()).body("application/json", ""),
-            what: "an empty JSON body",
-        });
         let oversized = format!("[{}", "1,".repeat(OVERSIZED_LEN / 2));
         out.push(Provocation {
             probe: Probe::new(Method::POST, path.clone()).body("application/json", oversized),
@@ -90,7 +86,12 @@ fn provocations(endpoint: &Endpoint) -> Vec<Provocation> {
         });
     }
     if let Ok(method) = Method::from_bytes(b"LEAKPROBE") {
-        out.push(Provocation { probe: Probe::new(method, path), what: "an unknown HTTP method" });
+        // With an unparseable body, so even a server that maps unknown methods to a handler
+        // has nothing to act on.
+        out.push(Provocation {
+            probe: Probe::new(method, path).body("application/json", MALFORMED_JSON),
+            what: "an unknown HTTP method",
+        });
     }
     out
 }

@@ -3,10 +3,21 @@
 //!
 //! A check is either *passive* (it reads every exchange of the scan once, after the active phase)
 //! or *active* (it sends the probes it needs through the scan's client).
+mod cors;
+mod authentication;
 mod data_exposure;
+mod encryption;
 mod error_disclosure;
 mod fingerprinting;
 mod input_validation;
+mod sensitive_files;
+mod signatures;
+mod rate_limiting;
+mod spec_conformance;
+mod ssrf;
+mod bfla;
+mod bola;
+mod property_authorization;
 
 use futures::future::BoxFuture;
 use leakprobe_detect::PiiType;
@@ -74,9 +85,47 @@ pub static CHECKS: &[&CheckInfo] = &[
     &error_disclosure::SQL_ERROR,
     &input_validation::MALFORMED_INPUT,
     &input_validation::DANGEROUS_METHODS,
+    &authentication::UNAUTHENTICATED_ACCESS,
+    &authentication::API_KEY_IN_QUERY,
+    &authentication::CREDENTIAL_ECHO,
+    &signatures::SIGNATURE_NOT_ENFORCED,
+    &signatures::SIGNATURE_PARTIAL_COVERAGE,
+    &signatures::SIGNATURE_REPLAY,
+    &signatures::UNSIGNED_LEGACY_ROUTE,
     &fingerprinting::SERVER_VERSION,
     &fingerprinting::POWERED_BY,
     &fingerprinting::AUTH_REALM,
+    &sensitive_files::BACKUP_FILES,
+    &sensitive_files::DATA_EXPORTS,
+    &sensitive_files::VCS_METADATA,
+    &sensitive_files::CONFIG_FILES,
+    &sensitive_files::KEY_FILES,
+    &sensitive_files::DIRECTORY_LISTING,
+    &cors::REFLECTION,
+    &cors::NULL_ORIGIN,
+    &cors::BYPASS,
+    &cors::WILDCARD,
+    &encryption::CLEARTEXT,
+    &encryption::BASIC_CLEARTEXT,
+    &encryption::COOKIES,
+    &encryption::HSTS,
+    &encryption::CERTIFICATE,
+    &encryption::LEGACY_TLS,
+    &rate_limiting::MISSING_RATE_LIMIT,
+    &rate_limiting::UNBOUNDED_PAGE_SIZE,
+    &ssrf::SSRF_URL_FETCH,
+    &ssrf::SSRF_INTERNAL_CONTENT,
+    &spec_conformance::DECLARED_SECURITY_NOT_ENFORCED,
+    &spec_conformance::DEPRECATED_OPERATION_ACTIVE,
+    &spec_conformance::UNLINKED_OPERATION_REACHABLE,
+    &bola::CROSS_IDENTITY,
+    &bola::ID_ENUMERATION,
+    &bfla::ADMIN_FUNCTION,
+    &bfla::METHOD_TAMPERING,
+    &property_authorization::UNDECLARED,
+    &property_authorization::WRITE_ONLY,
+    &property_authorization::SENSITIVE,
+    &property_authorization::MASS_ASSIGNMENT,
 ];
 
 pub fn find(id: &str) -> Option<&'static CheckInfo> {

@@ -3,6 +3,8 @@
 //! Written over a generic JSON tree rather than a typed OpenAPI crate: the typed crates cover one
 //! version each, and a scanner must read all three versions and tolerate sloppy real-world specs.
 //! Only local `$ref`s (`#/…`) are followed; a scanner never fetches references elsewhere.
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
 use crate::error::ScanError;
@@ -10,6 +12,13 @@ use crate::inventory::{Param, ParamLocation};
 
 const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 const MAX_REF_HOPS: usize = 16;
+/// Nesting followed in body schemas; recursive schemas (a tree of comments) end here, open.
+const MAX_SCHEMA_DEPTH: usize = 8;
+/// Schema nodes read per body, and per document: self-referencing schemas with many properties
+/// grow exponentially with depth, and every operation holds its own copy of the shared schemas; a
+/// hostile or huge spec must stall neither the scan nor its memory.
+const MAX_SCHEMA_NODES: usize = 500;
+const MAX_DOCUMENT_SCHEMA_NODES: usize = 200_000;
 
 #[derive(Debug, Clone)]
 pub struct ApiSpec {
@@ -26,6 +35,29 @@ pub struct Operation {
     pub params: Vec<Param>,
     pub security_declared: bool,
     pub deprecated: bool,
+    pub tags: Vec<String>,
+    /// `summary`, or the first line of `description`.
+    pub summary: String,
+    pub operation_id: Option<String>,
+    /// OAuth scopes named by the operation's (or the document's) security requirements.
+    pub scopes: Vec<String>,
+    /// What a successful (2xx, else `default`) JSON response is declared to hold.
+    pub response: Option<Schema>,
+    /// What the JSON request body is declared to hold.
+    pub request: Option<Schema>,
+}
+
+/// A body's declared shape, reduced to what property checks need: declared properties (with
+/// `readOnly`/`writeOnly`), array items, and whether undeclared keys are allowed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Schema {
+    pub properties: BTreeMap<String, Schema>,
+    /// Undeclared keys are allowed: no properties declared, or `additionalProperties` is `true` or
+    /// a schema.
+    pub open: bool,
+    pub items: Option<Box<Schema>>,
+    pub read_only: bool,
+    pub write_only: bool,
 }
 
 /// Parses a document that must be OpenAPI 3.x or Swagger 2.0.
@@ -52,6 +84,7 @@ pub fn parse(bytes: &[u8]) -> Result<ApiSpec, ScanError> {
     let global_security = declares_security(root.get("security"));
 
     let mut operations = Vec::new();
+    let mut schema_budget = MAX_DOCUMENT_SCHEMA_NODES;
     for (path, item) in paths {
         let item = resolve(&root, item);
         let shared_params = item.get("parameters");
@@ -71,12 +104,40 @@ pub fn parse(bytes: &[u8]) -> Result<ApiSpec, ScanError> {
                 Some(s) => declares_security(Some(s)),
                 None => global_security,
             };
+            let text = |key: &str| op.get(key).and_then(Value::as_str).map(str::to_string);
+            let summary = text("summary")
+                .or_else(|| text("description").map(|d| d.lines().next().unwrap_or("").to_string()))
+                .unwrap_or_default();
+            let body_param = [shared_params, op.get("parameters")]
+                .into_iter()
+                .flatten()
+                .flat_map(|list| list.as_array().into_iter().flatten())
+                .map(|p| resolve(&root, p))
+                .find(|p| p.get("in").and_then(Value::as_str) == Some("body"))
+                .and_then(|p| p.get("schema"));
+            let request = op
+                .get("requestBody")
+                .map(|b| resolve(&root, b))
+                .and_then(|b| json_content_schema(b))
+                .or(body_param)
+                .and_then(|s| read_schema_within(&root, s, &mut schema_budget));
+            let response = success_response(&root, op).and_then(|s| read_schema_within(&root, s, &mut schema_budget));
             operations.push(Operation {
                 path: join_path(&base, path),
                 method: method.to_ascii_uppercase(),
                 params,
                 security_declared,
                 deprecated: op.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
+                tags: op
+                    .get("tags")
+                    .and_then(Value::as_array)
+                    .map(|t| t.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                    .unwrap_or_default(),
+                summary,
+                operation_id: text("operationId"),
+                scopes: scopes(op.get("security").or_else(|| root.get("security"))),
+                response,
+                request,
             });
         }
     }
@@ -111,6 +172,95 @@ fn declares_security(value: Option<&Value>) -> bool {
     value
         .and_then(Value::as_array)
         .is_some_and(|reqs| reqs.iter().any(|r| r.as_object().is_some_and(|o| !o.is_empty())))
+}
+
+/// Every scope named in a list of security requirements.
+fn scopes(value: Option<&Value>) -> Vec<String> {
+    let mut out: Vec<String> = value
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .flat_map(|req| req.values())
+        .filter_map(Value::as_array)
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The schema of the first 2xx response (else `default`): `content` (3.x) or `schema` (2.0).
+fn success_response<'a>(root: &'a Value, op: &'a Value) -> Option<&'a Value> {
+    let responses = op.get("responses")?.as_object()?;
+    let mut codes: Vec<&String> = responses.keys().filter(|c| c.starts_with('2')).collect();
+    codes.sort();
+    let response = codes.first().and_then(|c| responses.get(c.as_str())).or_else(|| responses.get("default"))?;
+    let response = resolve(root, response);
+    json_content_schema(response).or_else(|| response.get("schema"))
+}
+
+/// The schema of a `content` map's JSON media type (`application/json`, `…+json`, or `*/*`).
+fn json_content_schema(node: &Value) -> Option<&Value> {
+    let content = node.get("content")?.as_object()?;
+    content
+        .iter()
+        .find(|(media, _)| media.contains("json"))
+        .or_else(|| content.iter().find(|(media, _)| media.as_str() == "*/*"))
+        .and_then(|(_, m)| m.get("schema"))
+}
+
+/// Reads a body schema: `$ref`s followed, `allOf`/`oneOf`/`anyOf` merged (the union of what the
+/// parts declare: a scanner must not call a property undeclared that one branch declares).
+pub fn read_schema(root: &Value, node: &Value) -> Schema {
+    let mut budget = MAX_SCHEMA_NODES;
+    walk_schema(root, node, 0, &mut budget)
+}
+
+/// [`read_schema`] charged to the document's budget; `None` once it is spent.
+fn read_schema_within(root: &Value, node: &Value, total: &mut usize) -> Option<Schema> {
+    if *total == 0 {
+        return None;
+    }
+    let mut budget = MAX_SCHEMA_NODES.min(*total);
+    let start = budget;
+    let schema = walk_schema(root, node, 0, &mut budget);
+    *total -= start - budget;
+    Some(schema)
+}
+
+fn walk_schema(root: &Value, node: &Value, depth: usize, budget: &mut usize) -> Schema {
+    let node = resolve(root, node);
+    if depth >= MAX_SCHEMA_DEPTH || *budget == 0 {
+        return Schema { open: true, ..Schema::default() };
+    }
+    *budget -= 1;
+    let flag = |key: &str| node.get(key).and_then(Value::as_bool).unwrap_or(false);
+    let mut schema = Schema { read_only: flag("readOnly"), write_only: flag("writeOnly"), ..Schema::default() };
+    let mut open = matches!(node.get("additionalProperties"), Some(Value::Bool(true) | Value::Object(_)));
+    for key in ["allOf", "oneOf", "anyOf"] {
+        for part in node.get(key).and_then(Value::as_array).into_iter().flatten() {
+            let part = walk_schema(root, part, depth + 1, budget);
+            // A branch that declares nothing (`{type: object}`) says nothing about keys.
+            open |= part.open && !part.properties.is_empty();
+            schema.properties.extend(part.properties);
+            if schema.items.is_none() {
+                schema.items = part.items;
+            }
+        }
+    }
+    if let Some(props) = node.get("properties").and_then(Value::as_object) {
+        for (name, prop) in props {
+            schema.properties.insert(name.clone(), walk_schema(root, prop, depth + 1, budget));
+        }
+    }
+    if let Some(items) = node.get("items") {
+        schema.items = Some(Box::new(walk_schema(root, items, depth + 1, budget)));
+    }
+    schema.open = open || schema.properties.is_empty();
+    schema
 }
 
 /// Follows local `$ref`s; an unresolvable or cyclic one yields the node itself.
@@ -207,8 +357,68 @@ mod tests {
     }
 
     #[test]
+    fn reads_response_and_request_schemas() {
+        let doc = br##"{
+          "openapi": "3.0.3",
+          "security": [{"oauth": ["users:read"]}],
+          "components": {
+            "schemas": {
+              "Base": {"type": "object", "properties": {"id": {"type": "integer"}}},
+              "User": {"allOf": [{"$ref": "#/components/schemas/Base"}, {"type": "object", "properties": {
+                "email": {"type": "string"}, "password": {"type": "string", "writeOnly": true},
+                "friends": {"type": "array", "items": {"$ref": "#/components/schemas/User"}}}}]}
+            },
+            "responses": {"UserOk": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/User"}}}}}
+          },
+          "paths": {
+            "/users/{id}": {
+              "get": {"tags": ["admin"], "summary": "Read a user", "operationId": "getUser",
+                      "security": [{"oauth": ["admin:read"]}], "responses": {"200": {"$ref": "#/components/responses/UserOk"}}},
+              "patch": {"requestBody": {"content": {"application/merge-patch+json": {"schema": {
+                "type": "object", "additionalProperties": false, "properties": {"email": {"type": "string"}}}}}},
+                "responses": {"default": {"description": "x", "content": {"*/*": {"schema": {"type": "object", "additionalProperties": true}}}}}}
+            }
+          }
+        }"##;
+        let spec = parse(doc).expect("valid spec");
+        let get = spec.operations.iter().find(|o| o.method == "GET").expect("get");
+        assert_eq!(get.tags, vec!["admin"]);
+        assert_eq!(get.summary, "Read a user");
+        assert_eq!(get.operation_id.as_deref(), Some("getUser"));
+        assert_eq!(get.scopes, vec!["admin:read"]);
+        let user = get.response.as_ref().expect("response schema");
+        assert!(!user.open);
+        assert!(user.properties["password"].write_only);
+        assert!(user.properties.contains_key("id"), "allOf parts merge");
+        let friend = user.properties["friends"].items.as_deref().expect("items");
+        assert!(friend.properties.contains_key("email"), "recursive refs are followed to a depth");
+        let patch = spec.operations.iter().find(|o| o.method == "PATCH").expect("patch");
+        assert_eq!(patch.scopes, vec!["users:read"], "the document's requirement applies");
+        let request = patch.request.as_ref().expect("request schema");
+        assert_eq!(request.properties.keys().collect::<Vec<_>>(), vec!["email"]);
+        assert!(patch.response.as_ref().expect("default response").open);
+    }
+
+    #[test]
+    fn swagger_2_body_and_response_schemas() {
+        let doc = b"swagger: '2.0'\npaths:\n  /me:\n    put:\n      parameters:\n        - {name: body, in: body, schema: {type: object, properties: {name: {type: string}}}}\n      responses:\n        '200': {description: ok, schema: {type: object, properties: {name: {type: string}}}}\n";
+        let spec = parse(doc).expect("valid swagger");
+        let op = &spec.operations[0];
+        assert!(op.request.as_ref().expect("body").properties.contains_key("name"));
+        assert!(op.response.as_ref().expect("response").properties.contains_key("name"));
+    }
+
+    #[test]
     fn cyclic_refs_do_not_hang() {
         let doc = br##"{"openapi":"3.0.0","paths":{"/a":{"$ref":"#/paths/~1a"}}}"##;
         assert!(parse(doc).is_ok());
+        // Twenty self-references per level: without the node budget, 20^8 nodes.
+        let props: Vec<String> = (0..20).map(|i| format!(r##""p{i}": {{"$ref": "#/components/schemas/T"}}"##)).collect();
+        let doc = format!(
+            r##"{{"openapi":"3.0.0","components":{{"schemas":{{"T":{{"type":"object","properties":{{{}}}}}}}}},"paths":{{"/t":{{"get":{{"responses":{{"200":{{"content":{{"application/json":{{"schema":{{"$ref":"#/components/schemas/T"}}}}}}}}}}}}}}}}}}"##,
+            props.join(",")
+        );
+        let spec = parse(doc.as_bytes()).expect("valid spec");
+        assert!(spec.operations[0].response.as_ref().expect("schema").properties.contains_key("p19"));
     }
 }

@@ -38,7 +38,11 @@ impl Target {
     /// A target that appends every request it receives (method, path, query, body, headers) to a
     /// JSON-lines file; read it with [`Target::requests`].
     pub fn start_logged(module: &str) -> (Target, PathBuf) {
-        let log = std::env::temp_dir().join(format!("leakprobe-{module}-{}-{:?}.jsonl", std::process::id(), std::thread::current().id()));
+        let log = std::env::temp_dir().join(format!(
+            "leakprobe-{module}-{}-{:?}.jsonl",
+            std::process::id(),
+            std::thread::current().id()
+        ));
         let _ = std::fs::remove_file(&log);
         let target = Self::start_env(module, &[("TARGET_REQUEST_LOG", log.to_str().expect("utf8 path"))]);
         (target, log)
@@ -91,7 +95,11 @@ impl Target {
     pub fn get_json(&self, path: &str) -> Value {
         let url = format!("{}{}", self.url, path);
         let out = Command::new(python())
-            .args(["-c", "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())", &url])
+            .args([
+                "-c",
+                "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())",
+                &url,
+            ])
             .output()
             .expect("python");
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{url}: {e}"))
@@ -158,4 +166,145 @@ pub fn findings(report: &Value) -> Vec<(String, Value)> {
         .iter()
         .flat_map(|(cat, c)| c["findings"].as_array().expect("findings").iter().map(move |f| (cat.clone(), f.clone())))
         .collect()
+}
+
+impl Target {
+    /// A target served over TLS with the PEM certificate chain and key at `cert`/`key` (serve.py's
+    /// TARGET_CERT/TARGET_KEY) plus `env` (e.g. `TARGET_TLS_MIN=1.0`); its `url` is https.
+    pub fn start_tls(module: &str, cert: &Path, key: &Path, env: &[(&str, &str)]) -> Target {
+        let cert = cert.to_str().expect("utf8 path");
+        let key = key.to_str().expect("utf8 path");
+        let mut all = vec![("TARGET_CERT", cert), ("TARGET_KEY", key)];
+        all.extend_from_slice(env);
+        let mut target = Self::start_env(module, &all);
+        target.url = format!("https://127.0.0.1:{}", target.port);
+        target
+    }
+}
+
+/// Certificates for TLS targets, generated per test with rcgen: self-signed, or a test CA and a leaf
+/// it signed. All are for `127.0.0.1` and `localhost`, valid from yesterday.
+pub mod pki {
+    use std::path::{Path, PathBuf};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+        KeyUsagePurpose,
+    };
+
+    /// A fresh directory for one target's PEM files.
+    pub fn dir(name: &str) -> PathBuf {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("leakprobe-pki-{}-{n}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        dir
+    }
+
+    fn validity(params: &mut CertificateParams, days: u64) {
+        let epoch = rcgen::date_time_ymd(1970, 1, 1);
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock");
+        params.not_before = epoch + (now - Duration::from_secs(86_400));
+        params.not_after = epoch + (now + Duration::from_secs(days * 86_400));
+    }
+
+    fn leaf_params(days: u64) -> CertificateParams {
+        let mut params =
+            CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()]).expect("leaf params");
+        params.distinguished_name.push(DnType::CommonName, "127.0.0.1");
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        validity(&mut params, days);
+        params
+    }
+
+    fn write(dir: &Path, name: &str, pem: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, pem).expect("write pem");
+        path
+    }
+
+    /// `(cert.pem, key.pem)` of a self-signed certificate valid for a year.
+    pub fn self_signed(dir: &Path) -> (PathBuf, PathBuf) {
+        let key = KeyPair::generate().expect("key");
+        let cert = leaf_params(365).self_signed(&key).expect("self-signed");
+        (write(dir, "cert.pem", &cert.pem()), write(dir, "key.pem", &key.serialize_pem()))
+    }
+
+    /// `(ca.pem, cert.pem, key.pem)`: a test CA and a leaf it signed, valid for `leaf_days`.
+    pub fn ca_and_leaf(dir: &Path, leaf_days: u64) -> (PathBuf, PathBuf, PathBuf) {
+        let mut ca = CertificateParams::new(Vec::<String>::new()).expect("ca params");
+        ca.distinguished_name.push(DnType::CommonName, "leakprobe test CA");
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        validity(&mut ca, 3650);
+        let issuer = CertifiedIssuer::self_signed(ca, KeyPair::generate().expect("ca key")).expect("ca");
+        let key = KeyPair::generate().expect("leaf key");
+        let leaf = leaf_params(leaf_days).signed_by(&key, &issuer).expect("leaf");
+        (
+            write(dir, "ca.pem", &issuer.pem()),
+            write(dir, "cert.pem", &leaf.pem()),
+            write(dir, "key.pem", &key.serialize_pem()),
+        )
+    }
+}
+
+impl Target {
+    /// `module` over TLS with a fresh self-signed certificate (scan it with `--insecure`), plus
+    /// `env` such as `("TARGET_TLS_MIN", "1.0")`.
+    pub fn start_tls_self_signed(module: &str, env: &[(&str, &str)]) -> Target {
+        let (cert, key) = pki::self_signed(&pki::dir(module));
+        Self::start_tls(module, &cert, &key, env)
+    }
+}
+
+/// Runs the engine in-process against `url` (a real scan over real HTTP), with `configure` applied
+/// to the default config: for settings the CLI has no flag for yet (`active`, identities). Returns
+/// the report as the JSON contract, the typed report, and the wall time.
+pub fn scan_in_process(
+    url: &str,
+    configure: impl FnOnce(&mut leakprobe_engine::ScanConfig),
+) -> (Value, leakprobe_engine::report::Report, Duration) {
+    let mut config = leakprobe_engine::ScanConfig::new(url).expect("config");
+    configure(&mut config);
+    let started = Instant::now();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let report = runtime.block_on(leakprobe_engine::scan(config, &leakprobe_engine::NoProgress)).expect("scan");
+    let json = serde_json::to_value(&report).expect("report serializes");
+    (json, report, started.elapsed())
+}
+
+/// Panics unless every request in a target's log is one a default (non-`--active`) scan may send:
+/// GET, HEAD, OPTIONS or a bodiless unknown method, or a body that no handler can parse as JSON or
+/// a form. DELETE, PUT and PATCH are never allowed.
+pub fn assert_only_safe_requests(log: &[Value]) {
+    for r in log {
+        let method = r["method"].as_str().unwrap_or("");
+        let body = r["body"].as_str().unwrap_or("");
+        match method {
+            "GET" | "HEAD" | "OPTIONS" | "TRACE" => continue,
+            "DELETE" | "PUT" | "PATCH" => {
+                panic!("state-changing {method} sent without --active: {r}")
+            }
+            _ => {}
+        }
+        if body.trim().is_empty() {
+            continue;
+        }
+        let json_ok = serde_json::from_str::<Value>(body).is_ok();
+        let form_ok = !body.starts_with(['{', '[', '<']) && body.contains('=') && !body.contains(char::is_whitespace);
+        assert!(!json_ok && !form_ok, "well-formed {method} body sent without --active: {r}");
+    }
+}
+
+/// `"findings: N, took X.Ys, R requests"` for a report, printed by tests for the closing notes.
+pub fn timing_line(name: &str, report: &Value) -> String {
+    format!(
+        "{name}: {} ms, {} requests, {} findings",
+        report["duration_ms"],
+        report["requests"],
+        findings(report).len()
+    )
 }
