@@ -63,25 +63,36 @@ if [ -n "${INPUT_BASELINE:-}" ]; then
   fi
 fi
 
-# Identities: `Header: value` lines. On GitHub each value is registered as a secret first so the
-# runner masks it anywhere in the log; leakprobe itself never prints or reports header values.
+# Identities, one per line: `NAME=SPEC` (leakprobe's --identity: NAME=bearer:TOKEN,
+# NAME=basic:USER:PASS, NAME=header:Name:Value, NAME=query:k=v, NAME=cookie:k=v) or a plain
+# `Header-Name: value` sent with every request. On GitHub every secret part is registered with
+# ::add-mask:: first so the runner masks it anywhere in the log; leakprobe itself never prints or
+# reports credentials.
+mask() {
+  if [ "${GITHUB_ACTIONS:-}" = "true" ] && [ "${#1}" -ge 4 ]; then echo "::add-mask::$1"; fi
+}
 if [ -n "${INPUT_IDENTITIES:-}" ]; then
   while IFS= read -r line || [ -n "$line" ]; do
     line="${line%$'\r'}"
+    line="${line#"${line%%[![:space:]]*}"}"
     case "$line" in "" | "#"*) continue ;; esac
-    if [[ "$line" != *:* ]]; then
-      echo "::error title=leakprobe::identities: every line must look like 'Header-Name: value' (line starting '${line:0:6}…')"
+    if [[ "$line" =~ ^[A-Za-z0-9_.-]+= ]]; then
+      spec="${line#*=}"    # kind:secret…
+      secret="${spec#*:}"
+      mask "$secret"
+      mask "${secret##*:}" # basic's password, header's value
+      mask "${secret##*=}" # query's and cookie's value
+      args+=(--identity "$line")
+    elif [[ "$line" == *:* ]]; then
+      value="${line#*:}"
+      value="${value#"${value%%[![:space:]]*}"}"
+      mask "$value"
+      mask "${value##* }"  # `Bearer <token>`: the token alone too
+      args+=(-H "$line")
+    else
+      echo "::error title=leakprobe::identities: every line must be NAME=SPEC or 'Header-Name: value' (line starting '${line:0:6}…')"
       exit 2
     fi
-    value="${line#*:}"
-    value="${value#"${value%%[![:space:]]*}"}"
-    if [ "${GITHUB_ACTIONS:-}" = "true" ] && [ -n "$value" ]; then
-      echo "::add-mask::$value"
-      # `Bearer <token>`: the token alone must be masked too.
-      token="${value##* }"
-      if [ "$token" != "$value" ] && [ -n "$token" ]; then echo "::add-mask::$token"; fi
-    fi
-    args+=(-H "$line")
   done <<< "$INPUT_IDENTITIES"
 fi
 

@@ -11,11 +11,13 @@ use regex::Regex;
 
 const MASK: &str = "***";
 
-/// A credential header name at the start of a line or after a delimiter, then `:` or `=` (with an
-/// optional closing quote for JSON-ish excerpts such as `"Authorization": "Bearer …"`).
+/// A credential header name at the start of a line or after a delimiter (a JSON key path such as
+/// `debug.headers.Authorization` included), then `:` or `=` (with an optional closing quote for
+/// JSON-ish excerpts such as `"Authorization": "Bearer …"`). `-` is not a delimiter, so
+/// `Set-Cookie:` (response cookies, whose flags checks quote) is left to the checks' redaction.
 static HEADER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?im)(?:^|[\s"'{,;(\[])(?:proxy-authorization|authorization|cookie|x-api-key|api-key|x-auth-token|x-access-token|x-csrf-token)["']?[ \t]*[:=][ \t]*"#,
+        r#"(?im)(?:^|[\s"'{,;(\[.])(?:proxy-authorization|authorization|cookie|x[-_]api[-_]key|api[-_]key|x[-_]auth[-_]token|x[-_]access[-_]token|x[-_]csrf[-_]token)["']?[ \t]*[:=][ \t]*"#,
     )
     .expect("header mask regex")
 });
@@ -99,6 +101,9 @@ mod tests {
             ("cookie: session=abc123; theme=dark", "cookie: ***"),
             (r#"{"X-Api-Key": "k-123456", "ok": true}"#, r#"{"X-Api-Key": "***", "ok": true}"#),
             ("headers: x-auth-token=zzz", "headers: x-auth-token=***"),
+            // A finding's evidence as JSON key paths (the scan echoed its own credentials).
+            ("GET /api/me → 200: debug.headers.Authorization: tok-1; debug.headers.X-Api-Key: k-2", "GET /api/me → 200: debug.headers.Authorization: ***"),
+            ("config.api_key = 'abc123' in settings", "config.api_key = '***' in settings"),
         ];
         for (input, want) in cases {
             assert_eq!(mask_credentials(input), want, "{input}");

@@ -165,6 +165,22 @@ pub struct ScanArgs {
     /// Skip the built-in API wordlist during discovery.
     #[arg(long)]
     pub no_wordlist: bool,
+
+    /// Scan as this identity (repeatable): NAME=basic:USER:PASS, NAME=bearer:TOKEN,
+    /// NAME=header:Name:Value, NAME=query:name=value or NAME=cookie:name=value; `${VAR}` reads the
+    /// environment. Two identities let BOLA checks prove one user reads another's objects. Login
+    /// flows and HMAC signing go in `[[identity]]` blocks of leakprobe.toml. Never printed.
+    #[arg(long = "identity", value_name = "NAME=SPEC")]
+    pub identities: Vec<String>,
+
+    /// Label an identity with a role, e.g. `carol=admin` (repeatable); BFLA checks compare roles.
+    #[arg(long = "role", value_name = "NAME=ROLE")]
+    pub roles: Vec<String>,
+
+    /// Also send requests that may change state: well-formed writes for mass assignment, method
+    /// override, login bursts, SSRF canaries. Off by default; never against production without consent.
+    #[arg(long)]
+    pub active: bool,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {

@@ -32,6 +32,9 @@ pub struct ConfigFile {
     /// `[[suppression]]` blocks.
     #[serde(default, rename = "suppression")]
     pub suppressions: Vec<SuppressionOptions>,
+    /// `[[identity]]` blocks: credentials, roles, login flows and HMAC signing.
+    #[serde(default, rename = "identity")]
+    pub identities: Vec<leakprobe_engine::identity::IdentityConfig>,
 }
 
 /// One `[[suppression]]`: at least one selector (`id`, `check`, `category`, `endpoint`; all given

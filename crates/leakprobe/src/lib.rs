@@ -49,7 +49,7 @@ fn exit_code_for(error: &anyhow::Error) -> u8 {
         return EXIT_USAGE;
     }
     match error.downcast_ref::<ScanError>() {
-        Some(ScanError::Config(_) | ScanError::Spec(_) | ScanError::OutOfScope(_)) => EXIT_USAGE,
+        Some(ScanError::Config(_) | ScanError::Spec(_) | ScanError::OutOfScope(_) | ScanError::Login(_)) => EXIT_USAGE,
         _ => EXIT_SCAN_FAILED,
     }
 }

@@ -13,13 +13,21 @@ use crate::suppress::Suppressions;
 use crate::{baseline, config_file, UsageError, EXIT_OK, EXIT_THRESHOLD};
 
 pub fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<u8> {
-    let config = config_from(&args)?;
+    let mut config = config_from(&args)?;
     // Everything the user handed us is checked before the first request, so a typo in
     // leakprobe.toml or a wrong baseline path fails in milliseconds with exit 2.
-    let suppressions = match config_file::locate(args.config.as_deref())? {
-        Some(path) => Suppressions::from_options(&config_file::load(&path)?.suppressions)?,
+    let file = config_file::locate(args.config.as_deref())?.map(|path| config_file::load(&path)).transpose()?;
+    let suppressions = match &file {
+        Some(file) => Suppressions::from_options(&file.suppressions)?,
         None => Suppressions::default(),
     };
+    for identity in file.iter().flat_map(|f| &f.identities) {
+        if config.identities.iter().any(|i| i.name == identity.name) {
+            return Err(UsageError(format!("identity `{}` is defined twice", identity.name)).into());
+        }
+        config.identities.push(identity.resolve()?);
+    }
+    apply_roles(&mut config, &args.roles)?;
     let previous = args.baseline.as_deref().map(|p| baseline::load(p, "--baseline")).transpose()?;
 
     let mut report = runtime()?.block_on(run_scan(config, quiet))?;
@@ -72,6 +80,20 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
 }
 
+/// `--role NAME=ROLE` labels an identity given with `--identity` or in leakprobe.toml.
+fn apply_roles(config: &mut ScanConfig, roles: &[String]) -> anyhow::Result<()> {
+    for role in roles {
+        let Some((name, label)) = role.split_once('=') else {
+            return Err(UsageError(format!("--role `{role}` must look like NAME=ROLE")).into());
+        };
+        let Some(identity) = config.identities.iter_mut().find(|i| i.name == name) else {
+            return Err(UsageError(format!("--role {role}: no identity named `{name}`")).into());
+        };
+        identity.role = Some(label.to_string());
+    }
+    Ok(())
+}
+
 fn config_from(args: &ScanArgs) -> anyhow::Result<ScanConfig> {
     let mut config = ScanConfig::new(&args.url)?;
     config.spec = args.spec.as_ref().map(|s| {
@@ -95,6 +117,14 @@ fn config_from(args: &ScanArgs) -> anyhow::Result<ScanConfig> {
     config.show_evidence = args.output.show_evidence;
     config.insecure = args.insecure;
     config.wordlist = !args.no_wordlist;
+    config.active = args.active;
+    for spec in &args.identities {
+        let identity = leakprobe_engine::identity::Identity::parse(spec)?;
+        if config.identities.iter().any(|i| i.name == identity.name) {
+            return Err(UsageError(format!("identity `{}` is given twice", identity.name)).into());
+        }
+        config.identities.push(identity);
+    }
     for header in &args.headers {
         let Some((name, value)) = header.split_once(':') else {
             return Err(UsageError(format!("--header `{}` must look like 'Name: value'", header_name_only(header))).into());

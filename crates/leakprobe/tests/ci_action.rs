@@ -57,9 +57,11 @@ const SECRET: &str = "lp-action-secret-93b1f0";
 
 #[test]
 fn action_step_writes_outputs_and_summary_and_fails_on_threshold() {
-    let target = Target::start("crm_verbose_errors");
+    let (target, log) = Target::start_logged("crm_verbose_errors");
     let ws = temp_dir("ci-action");
-    let identities = format!("Authorization: Bearer {SECRET}\n# comments and blank lines are skipped\n\nX-Api-Key: {SECRET}-key\n");
+    let identities = format!(
+        "Authorization: Bearer {SECRET}\n# comments and blank lines are skipped\n\nX-Api-Key: {SECRET}-key\nops=header:X-Ops-Token:{SECRET}-ops\n"
+    );
     let step = run_step(
         &ws,
         &[("url", &target.url), ("fail-on", "high"), ("identities", &identities), ("sarif", "out/leakprobe.sarif")],
@@ -89,6 +91,11 @@ fn action_step_writes_outputs_and_summary_and_fails_on_threshold() {
     assert!(step.stdout.contains(&format!("::add-mask::Bearer {SECRET}")), "{}", step.stdout);
     assert!(step.stdout.contains("::error title=leakprobe::threshold failed"));
     assert!(step.stdout.lines().any(|l| l == format!("::add-mask::{SECRET}")), "the token alone is masked too");
+    assert!(step.stdout.lines().any(|l| l == format!("::add-mask::{SECRET}-ops")), "identity secrets are masked");
+    let requests = Target::requests(&log);
+    let sent = |header: &str, value: &str| requests.iter().any(|r| r["headers"][header].as_str() == Some(value));
+    assert!(sent("authorization", &format!("Bearer {SECRET}")), "header lines go out as -H");
+    assert!(sent("x-ops-token", &format!("{SECRET}-ops")), "NAME=SPEC lines go out as --identity");
     let elsewhere: Vec<&str> = step.stdout.lines().filter(|l| !l.starts_with("::add-mask::")).collect();
     assert!(!elsewhere.join("\n").contains(SECRET), "secret printed outside ::add-mask::");
     assert!(!step.summary.contains(SECRET) && !read(&ws.join(&report_path)).contains(SECRET));

@@ -207,6 +207,14 @@ fn credential_headers_never_reach_any_format_even_with_evidence_shown() {
     let report: Value = serde_json::from_slice(&out.stdout).expect("json report");
     assert!(common::findings(&report).iter().any(|(_, f)| f["endpoint"] == "/api/me"), "the echo endpoint is flagged");
 
+    // Where a check quotes the echoed headers (with evidence shown), the value is masked in place.
+    for (_, f) in common::findings(&report) {
+        let evidence = f["evidence"].as_str().unwrap_or_default();
+        if let Some(at) = evidence.find("Authorization: ") {
+            assert!(evidence[at..].starts_with("Authorization: ***"), "{evidence}");
+        }
+    }
+
     let mut texts = vec![("stdout".to_string(), String::from_utf8_lossy(&out.stdout).into_owned())];
     texts.push(("stderr".into(), String::from_utf8_lossy(&out.stderr).into_owned()));
     for name in ["s.sarif", "s.html", "s.md", "s.xml", "s.txt"] {
