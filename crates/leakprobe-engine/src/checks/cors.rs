@@ -19,7 +19,7 @@ use rand::distr::{Alphanumeric, SampleString};
 use url::{Host, Url};
 
 use super::{CheckInfo, Hit, Runner, Status};
-use crate::client::{Exchange, Probe};
+use crate::client::Exchange;
 use crate::context::ScanContext;
 use crate::report::{Category, Confidence, Severity};
 
@@ -236,7 +236,7 @@ async fn endpoints(ctx: &ScanContext) -> Vec<String> {
     let answers = join_all(
         candidates
             .iter()
-            .map(|(_, path)| ctx.client.send(Probe::get(path.clone()))),
+            .map(|(_, path)| ctx.client.send(ctx.client.baseline_get(path.clone()))),
     )
     .await;
     let mut ranked: Vec<(u8, String)> = candidates
@@ -272,7 +272,8 @@ async fn try_origin(ctx: &ScanContext, path: &str, variant: Variant) -> Option<A
     let origin = variant.origin(ctx.client.base())?;
     let ex = ctx
         .client
-        .send(Probe::get(path).header("Origin", &origin))
+        // As the scan's identity: a malicious page's request rides on the victim's cookies.
+        .send(ctx.client.baseline_get(path).header("Origin", &origin))
         .await
         .ok()?;
     if ctx.soft404.is_not_found(&ex) {
