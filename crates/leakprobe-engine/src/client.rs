@@ -625,6 +625,11 @@ fn apply_identity(identity: &Identity, probe: &Probe, url: &mut Url, headers: &m
     }
 }
 
+/// The status code for evidence lines, or `no answer`.
+pub fn status(ex: &Exchange) -> String {
+    ex.status.map_or_else(|| "no answer".to_string(), |s| s.to_string())
+}
+
 /// `Retry-After` as seconds or an HTTP date.
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get("retry-after")?.to_str().ok()?.trim();

@@ -20,6 +20,19 @@ pub struct ScanContext {
 }
 
 impl ScanContext {
+    /// The kinds of personal data and secrets in `bytes` that the detector is at least fairly sure
+    /// of (medium confidence or more), sorted, each once.
+    pub fn pii_types(&self, bytes: &[u8]) -> Vec<PiiType> {
+        let kinds: std::collections::BTreeSet<PiiType> = self
+            .detector
+            .scan_bytes(bytes)
+            .into_iter()
+            .filter(|m| m.confidence > leakprobe_detect::Confidence::Low)
+            .map(|m| m.kind)
+            .collect();
+        kinds.into_iter().collect()
+    }
+
     /// The value as it may appear in a report: masked unless the user asked for raw evidence.
     pub fn redact(&self, kind: PiiType, value: &str) -> String {
         if self.config.show_evidence {

@@ -4,10 +4,10 @@ use std::collections::BTreeSet;
 
 use futures::future::BoxFuture;
 use futures::stream::{self, StreamExt};
-use leakprobe_detect::{Confidence as MatchConfidence, PiiType};
+use leakprobe_detect::PiiType;
 
 use super::{CheckInfo, Hit, Runner, Status};
-use crate::client::{AuthMode, Exchange, Probe};
+use crate::client::{status, AuthMode, Exchange, Probe};
 use crate::context::ScanContext;
 use crate::identity::Credential;
 use crate::report::{Category, Confidence, Severity};
@@ -73,17 +73,6 @@ pub fn same_data(reference: &Exchange, other: &Exchange) -> bool {
     keys_match && ids_match
 }
 
-fn pii_types(ctx: &ScanContext, ex: &Exchange) -> Vec<PiiType> {
-    let set: BTreeSet<PiiType> = ctx
-        .detector
-        .scan_bytes(&ex.body)
-        .into_iter()
-        .filter(|m| m.confidence > MatchConfidence::Low)
-        .map(|m| m.kind)
-        .collect();
-    set.into_iter().collect()
-}
-
 fn refused(ex: &Exchange) -> bool {
     matches!(ex.status, Some(401 | 403))
 }
@@ -125,7 +114,7 @@ fn unauthenticated_access(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
         let enforced_somewhere = comparisons.iter().any(|c| refused(&c.anonymous));
         let mut hits = Vec::new();
         for c in &comparisons {
-            let pii = pii_types(ctx, &c.authed);
+            let pii = ctx.pii_types(&c.authed.body);
             let severity = if pii.is_empty() { Severity::High } else { Severity::Critical };
             let anonymous_ok = same_data(&c.authed, &c.anonymous) && !ctx.soft404.is_not_found(&c.anonymous);
             let broken_ok = same_data(&c.authed, &c.broken);
@@ -167,9 +156,6 @@ fn unauthenticated_access(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
     })
 }
 
-fn status(ex: &Exchange) -> String {
-    ex.status.map_or_else(|| "no answer".to_string(), |s| s.to_string())
-}
 
 /// A path the identity can read and nobody else can: where accepted credentials show.
 async fn protected_path(ctx: &ScanContext, identity: &str) -> Option<(String, std::sync::Arc<Exchange>)> {

@@ -15,9 +15,9 @@ use futures::stream::{self, StreamExt};
 use reqwest::Method;
 use serde_json::Value;
 
-use super::bola::{critical_pii, has_content, json_body, pii_types, status};
+use super::bola::{critical_pii, has_content, json_body};
 use super::{CheckInfo, Hit, Runner, Status};
-use crate::client::{Exchange, Probe};
+use crate::client::{status, Exchange, Probe};
 use crate::context::ScanContext;
 use crate::discovery::data_lines;
 use crate::identity::Identity;
@@ -333,7 +333,7 @@ fn admin_function_exposed(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
                 }
                 let labelled_low = identity.is_none_or(|i| i.role.is_some());
                 let strong = view.reasons.iter().any(Reason::strong);
-                let pii = pii_types(ctx, ex);
+                let pii = ctx.pii_types(&ex.body);
                 // A path keyword alone, nothing to compare with and no personal data: only a
                 // result with some substance counts (not `{"status": "ok", "version": "1.2"}`).
                 if !strong
@@ -506,7 +506,7 @@ async fn override_get(ctx: &ScanContext, refused_views: &[(&View, Option<&Identi
         if admin.is_some_and(|a| !same_result(a, &ex)) {
             continue;
         }
-        let pii = pii_types(ctx, &ex);
+        let pii = ctx.pii_types(&ex.body);
         hits.push(Hit {
             title: "Authorization bypassed by tunnelling GET through POST (X-HTTP-Method-Override)".into(),
             severity: if pii.is_empty() { Severity::High } else { Severity::Critical },

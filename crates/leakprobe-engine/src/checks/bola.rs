@@ -13,11 +13,11 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use futures::stream::{self, StreamExt};
-use leakprobe_detect::{Confidence as MatchConfidence, PiiType};
+use leakprobe_detect::PiiType;
 use serde_json::Value;
 
 use super::{CheckInfo, Hit, Runner, Status};
-use crate::client::{Exchange, Probe};
+use crate::client::{status, Exchange, Probe};
 use crate::context::ScanContext;
 use crate::discovery::links;
 use crate::identity::Identity;
@@ -160,7 +160,7 @@ fn cross_identity(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
                 let anonymous = ctx.client.send(Probe::get(object.path.clone())).await.ok();
                 let anonymous_gets_it =
                     anonymous.as_ref().is_some_and(|a| has_content(ctx, a) && same_object(&object.exchange, a));
-                let pii = pii_types(ctx, &object.exchange);
+                let pii = ctx.pii_types(&object.exchange.body);
                 let confirmed = object.owned && !anonymous_gets_it;
                 if !confirmed && pii.is_empty() && !is_personal(&object.exchange) {
                     continue;
@@ -448,13 +448,13 @@ fn id_enumeration(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
                 if has_content(ctx, &ex)
                     && differs(&base_ex, &base.to_string(), &ex, &id.to_string())
                     && someone_else
-                    && (is_personal(&ex) || !pii_types(ctx, &ex).is_empty())
+                    && (is_personal(&ex) || !ctx.pii_types(&ex.body).is_empty())
                 {
                     found.push((path, ex));
                 }
             }
             let Some((path, ex)) = found.first() else { continue };
-            let pii = pii_types(ctx, ex);
+            let pii = ctx.pii_types(&ex.body);
             let who = name.as_deref().map_or("without credentials".to_string(), |n| format!("as {n}"));
             let others: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
             hits.push(Hit {
@@ -635,18 +635,6 @@ fn is_personal(ex: &Exchange) -> bool {
     map.iter().any(|(k, v)| !v.is_null() && PERSONAL_KEYS.contains(&normalise(k).as_str()))
 }
 
-/// PII the detector is reasonably sure of in the body.
-pub(super) fn pii_types(ctx: &ScanContext, ex: &Exchange) -> Vec<PiiType> {
-    let set: BTreeSet<PiiType> = ctx
-        .detector
-        .scan_bytes(&ex.body)
-        .into_iter()
-        .filter(|m| m.confidence > MatchConfidence::Low)
-        .map(|m| m.kind)
-        .collect();
-    set.into_iter().collect()
-}
-
 /// The kinds whose exposure alone makes a finding critical.
 pub(super) fn critical_pii(types: &[PiiType]) -> bool {
     use PiiType::*;
@@ -676,9 +664,6 @@ fn identifying_summary(ctx: &ScanContext, ex: &Exchange) -> String {
     }
 }
 
-pub(super) fn status(ex: &Exchange) -> String {
-    ex.status.map_or_else(|| "no answer".to_string(), |s| s.to_string())
-}
 
 fn last_param_name(template: &str) -> Option<&str> {
     template.split('/').rev().find(|s| s.starts_with('{') && s.ends_with('}')).map(|s| &s[1..s.len() - 1])

@@ -10,11 +10,9 @@
 //!
 //! `Access-Control-Allow-Origin: *` needs no crafted origin: the passive [`WILDCARD`] check reads it
 //! from every exchange of the scan.
-use std::collections::BTreeSet;
 use std::sync::{Arc, LazyLock};
 
 use futures::future::{join_all, BoxFuture};
-use leakprobe_detect::{Confidence as MatchConfidence, PiiType};
 use rand::distr::{Alphanumeric, SampleString};
 use url::{Host, Url};
 
@@ -206,19 +204,6 @@ fn allows_credentials(ex: &Exchange) -> bool {
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
 }
 
-/// Personal data in the first `limit` bytes of a response, as the PII detector sees it
-/// (low-confidence matches ignored).
-fn pii_types(ctx: &ScanContext, ex: &Exchange, limit: usize) -> Vec<PiiType> {
-    let types: BTreeSet<PiiType> = ctx
-        .detector
-        .scan_bytes(&ex.body[..ex.body.len().min(limit)])
-        .into_iter()
-        .filter(|m| m.confidence > MatchConfidence::Low)
-        .map(|m| m.kind)
-        .collect();
-    types.into_iter().collect()
-}
-
 /// Where to send origin probes: the root, then endpoints ranked by what their plain GET returned
 /// (personal data, then JSON, then an authentication error, i.e. data for logged-in users).
 async fn endpoints(ctx: &ScanContext) -> Vec<String> {
@@ -248,7 +233,7 @@ async fn endpoints(ctx: &ScanContext) -> Vec<String> {
             if ctx.soft404.is_not_found(&ex) {
                 return None;
             }
-            let rank = if ex.is_success() && !pii_types(ctx, &ex, RANK_SCAN_CAP).is_empty() {
+            let rank = if ex.is_success() && !ctx.pii_types(&ex.body[..ex.body.len().min(RANK_SCAN_CAP)]).is_empty() {
                 0
             } else if ex.is_success() && ex.is_json() {
                 1
@@ -307,7 +292,7 @@ fn severity(variant: Variant, credentials: bool, pii: bool) -> Severity {
 
 fn hit(ctx: &ScanContext, variant: Variant, accepted: &Accepted) -> Hit {
     let ex = &accepted.exchange;
-    let pii = pii_types(ctx, ex, usize::MAX);
+    let pii = ctx.pii_types(&ex.body);
     let mut title = variant.describe(ctx.client.base());
     if accepted.credentials {
         title.push_str(", with credentials");
@@ -398,7 +383,7 @@ fn wildcard(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
     {
         return;
     }
-    let pii = pii_types(ctx, ex, usize::MAX);
+    let pii = ctx.pii_types(&ex.body);
     let mut evidence = format!(
         "{} {} → {} Access-Control-Allow-Origin: *",
         ex.method,

@@ -121,18 +121,6 @@ fn matched(text: &str, check: &str) -> Vec<&'static str> {
     whats
 }
 
-/// PII the detector finds in an error body: an error that carries personal data is worse.
-fn pii_in(ctx: &ScanContext, text: &str) -> Vec<PiiType> {
-    let types: BTreeSet<PiiType> = ctx
-        .detector
-        .scan_text(text)
-        .into_iter()
-        .filter(|m| m.confidence > MatchConfidence::Low)
-        .map(|m| m.kind)
-        .collect();
-    types.into_iter().collect()
-}
-
 fn debugger_page(ex: &Exchange, _ctx: &ScanContext, hits: &mut Vec<Hit>) {
     let text = error_text(ex);
     let whats = matched(&text, "werkzeug");
@@ -163,7 +151,7 @@ fn stack_trace(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
     if whats.is_empty() {
         return;
     }
-    let pii = pii_in(ctx, &text);
+    let pii = ctx.pii_types(text.as_bytes());
     hits.push(Hit {
         title: format!("{} in the response", whats[0]),
         severity: if pii.is_empty() { Severity::Medium } else { Severity::High },
@@ -204,7 +192,7 @@ fn sql_error(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
             let types: BTreeSet<PiiType> = matches.iter().map(|m| m.kind).collect();
             (types.into_iter().collect::<Vec<_>>(), Some(shown))
         }
-        None => (pii_in(ctx, &text), None),
+        None => (ctx.pii_types(text.as_bytes()), None),
     };
     let severity = if pii.is_empty() { Severity::High } else { Severity::Critical };
     let title = match (&statement, pii.is_empty()) {

@@ -16,9 +16,9 @@ use leakprobe_detect::{Confidence as MatchConfidence, PiiType};
 use reqwest::Method;
 use serde_json::{Map, Value};
 
-use super::bola::{has_content, json_body, normalise, status, unwrap};
+use super::bola::{has_content, json_body, normalise, unwrap};
 use super::{CheckInfo, Hit, Runner, Status};
-use crate::client::{Exchange, Probe};
+use crate::client::{status, Exchange, Probe};
 use crate::context::ScanContext;
 use crate::discovery::data_lines;
 use crate::discovery::openapi::{Operation, Schema};

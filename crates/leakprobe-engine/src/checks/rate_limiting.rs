@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::time::Instant;
 
 use futures::future::{join_all, BoxFuture};
-use leakprobe_detect::{Confidence as MatchConfidence, PiiType};
+use leakprobe_detect::PiiType;
 use reqwest::Method;
 use serde_json::Value;
 
@@ -407,7 +407,7 @@ async fn enumeration_target(ctx: &ScanContext) -> Option<BurstTarget> {
             method: Method::GET,
             path,
             query,
-            pii: pii_in(ctx, &baseline),
+            pii: ctx.pii_types(&baseline.body),
         });
     }
     None
@@ -456,7 +456,7 @@ fn personal_data_target(ctx: &ScanContext, skip: Option<&str>) -> Option<BurstTa
         if skip == Some(path.as_str()) {
             continue;
         }
-        let pii = pii_in(ctx, ex);
+        let pii = ctx.pii_types(&ex.body);
         if pii.is_empty() {
             continue;
         }
@@ -480,18 +480,6 @@ fn personal_data_target(ctx: &ScanContext, skip: Option<&str>) -> Option<BurstTa
         }
     }
     best.map(|(_, _, t)| t)
-}
-
-/// Kinds of personal data in a body, above the detector's low-confidence matches.
-pub(super) fn pii_in(ctx: &ScanContext, ex: &Exchange) -> Vec<PiiType> {
-    let set: BTreeSet<PiiType> = ctx
-        .detector
-        .scan_bytes(&ex.body)
-        .into_iter()
-        .filter(|m| m.confidence > MatchConfidence::Low)
-        .map(|m| m.kind)
-        .collect();
-    set.into_iter().collect()
 }
 
 /// Query parameters known for an endpoint, with an example value when one is known: the names
@@ -613,7 +601,7 @@ async fn page_size_check(ctx: &ScanContext, candidate: &PageCandidate) -> Option
         ),
         _ => return None,
     };
-    let pii = pii_in(ctx, &big);
+    let pii = ctx.pii_types(&big.body);
     Some(Hit {
         title: format!("`{size}` is not capped: one request returns more than {PAGE_CAP} items"),
         severity: if pii.is_empty() {

@@ -17,11 +17,11 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use futures::stream::{self, StreamExt};
-use leakprobe_detect::{Confidence as MatchConfidence, PiiType};
+use leakprobe_detect::PiiType;
 
 use super::authentication::same_data;
 use super::{CheckInfo, Hit, Runner, Status};
-use crate::client::{AuthMode, Exchange, Probe};
+use crate::client::{status, AuthMode, Exchange, Probe};
 use crate::context::ScanContext;
 use crate::identity::Identity;
 use crate::inventory::{Endpoint, ParamLocation};
@@ -117,20 +117,6 @@ fn accepted_other(ctx: &ScanContext, reference: &Exchange, ex: &Exchange) -> boo
     ex.is_success() && !ex.body.is_empty() && !ctx.soft404.is_not_found(ex) && ex.body != reference.body
 }
 
-fn status(ex: &Exchange) -> String {
-    ex.status.map_or_else(|| "no answer".to_string(), |s| s.to_string())
-}
-
-fn pii_types(ctx: &ScanContext, ex: &Exchange) -> Vec<PiiType> {
-    let set: BTreeSet<PiiType> = ctx
-        .detector
-        .scan_bytes(&ex.body)
-        .into_iter()
-        .filter(|m| m.confidence > MatchConfidence::Low)
-        .map(|m| m.kind)
-        .collect();
-    set.into_iter().collect()
-}
 
 fn severity_for(pii: &[PiiType]) -> Severity {
     if pii.is_empty() {
@@ -192,7 +178,7 @@ fn not_enforced(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
                     None => continue,
                 }
             };
-            let pii = pii_types(ctx, &s.signed);
+            let pii = ctx.pii_types(&s.signed.body);
             // A route that serves everybody the same thing is public, not badly signed — unless
             // the API signs elsewhere and this route hands out personal data.
             let confidence = if !anonymous_ok {
@@ -305,7 +291,7 @@ fn partial_coverage(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
         for s in all.iter().filter(|s| s.enforced()) {
             if let Some(neighbour) = neighbour_path(s) {
                 if let Some(ex) = unsigned_part_accepted(ctx, name, &neighbour, &s.path).await {
-                    let pii = pii_types(ctx, &ex);
+                    let pii = ctx.pii_types(&ex.body);
                     hits.push(Hit {
                         title: "Signature does not cover the path: a request signed for one resource reads another".into(),
                         severity: severity_for(&pii),
@@ -350,7 +336,7 @@ async fn query_coverage(ctx: &ScanContext, name: &str, s: &Signed) -> Option<Hit
         signed_for.dedup();
         for reference in signed_for {
             let Some(ex) = unsigned_part_accepted(ctx, name, &changed, &reference).await else { continue };
-            let pii = pii_types(ctx, &ex);
+            let pii = ctx.pii_types(&ex.body);
             return Some(Hit {
                 title: format!("Signature does not cover the query string: `{param}` can be changed on a signed request"),
                 severity: severity_for(&pii),
@@ -509,7 +495,7 @@ fn legacy_route(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
             } else {
                 ("Unsigned twin of a signed route serves the same data", "without a signature")
             };
-            let pii = pii_types(ctx, &ex);
+            let pii = ctx.pii_types(&ex.body);
             hits.push(Hit {
                 title: title.into(),
                 severity: severity_for(&pii),

@@ -21,7 +21,6 @@ use futures::future::{join_all, BoxFuture};
 use leakprobe_detect::PiiType;
 use serde_json::Value;
 
-use super::rate_limiting::pii_in;
 use super::{CheckInfo, Hit, Runner, Status};
 use crate::client::{Exchange, Probe};
 use crate::context::ScanContext;
@@ -215,7 +214,7 @@ fn declared_security_not_enforced(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> 
                 },
                 None => (Confidence::High, String::new()),
             };
-            let pii = pii_in(ctx, &anonymous);
+            let pii = ctx.pii_types(&anonymous.body);
             hits.push(Hit {
                 title: format!("Spec requires credentials for GET {}, but it answers without them", op.template),
                 severity: if pii.is_empty() { Severity::High } else { Severity::Critical },
@@ -260,7 +259,7 @@ fn deprecated_operation_active(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
             let announced = ["deprecation", "sunset"]
                 .iter()
                 .find(|h| answer.headers.contains_key(**h));
-            let pii: Vec<PiiType> = pii_in(ctx, &answer);
+            let pii: Vec<PiiType> = ctx.pii_types(&answer.body);
             let severity = match (announced, pii.is_empty()) {
                 (_, false) => Severity::Medium,
                 (Some(_), true) => Severity::Info,
@@ -313,7 +312,7 @@ fn unlinked_operation_reachable(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
             if !serves_content(ctx, &anonymous) {
                 continue;
             }
-            let pii = pii_in(ctx, &anonymous);
+            let pii = ctx.pii_types(&anonymous.body);
             let internal = op
                 .template
                 .split('/')
