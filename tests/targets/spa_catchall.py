@@ -4,6 +4,10 @@ Nothing here is a leak: a scanner that reports files or endpoints from this catc
 """
 from flask import Flask
 
+# Served the way a production SPA is (behind a proxy, no dev-server banner): only the catch-all
+# behaviour is under test.
+HIDE_SERVER_VERSION = True
+
 app = Flask(__name__, static_folder=None)
 
 INDEX = """<!doctype html>

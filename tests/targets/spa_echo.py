@@ -6,6 +6,10 @@ from html import escape
 
 from flask import Flask, request
 
+# Served the way a production SPA is (behind a proxy, no dev-server banner): only the catch-all
+# behaviour is under test.
+HIDE_SERVER_VERSION = True
+
 app = Flask(__name__, static_folder=None)
 
 

@@ -50,6 +50,11 @@ fn assert_catch_all_adds_nothing(module: &str) {
     // pinned on a path that only the catch-all answered.
     let on_paths: Vec<_> = findings(&out.report).into_iter().filter(|(_, f)| f["endpoint"] != "*").collect();
     assert!(on_paths.is_empty(), "findings from a catch-all: {on_paths:?}");
+    let serious: Vec<_> = findings(&out.report)
+        .into_iter()
+        .filter(|(_, f)| matches!(f["severity"].as_str(), Some("medium" | "high" | "critical")))
+        .collect();
+    assert!(serious.is_empty(), "a clean catch-all has medium+ findings: {serious:?}");
     assert!(out.report["requests"].as_u64().unwrap_or(0) > 50, "the wordlist was not probed at all");
 }
 

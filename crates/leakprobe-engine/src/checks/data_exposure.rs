@@ -59,7 +59,12 @@ fn pii_in_response(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
     // One record of contact data, fetched as an identity, is most likely the caller's own
     // profile: worth knowing, not an alarm. Other people's data or secrets keep their weight.
     let single_record = types.iter().all(|t| matches.iter().filter(|m| m.kind == *t).map(|m| &m.value).collect::<BTreeSet<_>>().len() <= 1);
-    if ex.identity.is_some() && single_record && severity == Severity::Medium {
+    // Contact data of many people shown to an admin identity is what admin screens are for;
+    // critical kinds (SSNs, cards, hashes) keep their weight even there.
+    let as_admin = ex.identity.as_ref().is_some_and(|name| {
+        ctx.client.identities().iter().any(|i| &i.name == name && i.is_admin())
+    });
+    if ex.identity.is_some() && (single_record || as_admin) && severity == Severity::Medium {
         severity = Severity::Low;
     }
     let confidence = if matches.iter().any(|m| m.confidence == MatchConfidence::High) {
