@@ -18,4 +18,4 @@ def notes():
 
 @app.get("/admin")
 def admin():
-    return Response("login required", 401, {"WWW-Authenticate": 'Basic realm="api"'})
+    return Response("login required", 401, {"WWW-Authenticate": 'Bearer realm="api"'})
