@@ -87,6 +87,20 @@ impl ScanConfig {
     }
 }
 
+/// A host on this machine (127.0.0.0/8, ::1, localhost and `*.localhost`): a local development
+/// target, which some checks judge differently.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+        None => false,
+    }
+}
+
 /// A scan target: an absolute http(s) URL with a host. The path, if any, is where scanning starts.
 pub fn parse_target(input: &str) -> Result<Url, ScanError> {
     if !input.contains("://") {

@@ -15,9 +15,9 @@ mod certificate;
 mod cookies;
 mod hsts;
 
-use url::{Host, Url};
 
 use super::{CheckInfo, Hit, Runner, Status};
+use crate::config::is_loopback;
 use crate::client::Exchange;
 use crate::context::ScanContext;
 use crate::report::{Category, Confidence, Severity};
@@ -95,18 +95,6 @@ const CREDENTIAL_HEADERS: [&str; 9] = [
     "x-csrf-token",
 ];
 
-/// 127.0.0.0/8, ::1, `localhost` and `*.localhost` (RFC 6761): a scan of a local development server.
-pub(crate) fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(Host::Domain(d)) => {
-            let d = d.trim_end_matches('.').to_ascii_lowercase();
-            d == "localhost" || d.ends_with(".localhost")
-        }
-        None => false,
-    }
-}
 
 fn redirects_to_https(ex: &Exchange) -> bool {
     matches!(ex.status, Some(301 | 302 | 303 | 307 | 308))
@@ -242,6 +230,7 @@ fn basic_over_http(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use url::Url;
 
     #[test]
     fn cleartext_is_info_on_loopback_and_high_with_cookies_or_credentials_elsewhere() {

@@ -5,7 +5,7 @@
 //! URL-looking query parameter and JSON field, and waits briefly for the target to connect. A
 //! connection carrying the token proves the fetch. `ssrf_internal_content` is passive: it reports
 //! answers to URL-valued parameters that relay cloud metadata or local files.
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
@@ -20,6 +20,7 @@ use url::{Host, Url};
 
 use super::rate_limiting::{base_path, query_params, with_query};
 use super::{CheckInfo, Hit, Runner, Status};
+use crate::config::is_loopback;
 use crate::client::{Exchange, Probe};
 use crate::context::ScanContext;
 use crate::discovery::data_lines;
@@ -151,17 +152,6 @@ fn is_fetch_path(template: &str) -> bool {
         .any(|w| data_lines(FETCH_PATH_WORDS).any(|f| w.eq_ignore_ascii_case(f)))
 }
 
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(Host::Domain(d)) => {
-            d.eq_ignore_ascii_case("localhost")
-                || d.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-        }
-        None => false,
-    }
-}
 
 /// What reached the canary.
 #[derive(Debug, Clone)]
