@@ -105,9 +105,7 @@ fn summary(all: &[(String, Value)]) -> String {
         .collect()
 }
 
-fn pii(f: &Value) -> Vec<&str> {
-    f["pii_types"].as_array().expect("pii_types").iter().filter_map(Value::as_str).collect()
-}
+use common::pii;
 
 /// No finding of medium or higher severity in the authorization categories.
 fn assert_clean(label: &str, all: &[(String, Value)]) {

@@ -12,14 +12,7 @@ fn by_check<'a>(all: &'a [(String, Value)], check: &str) -> Vec<&'a (String, Val
     all.iter().filter(|(_, f)| f["check"] == check).collect()
 }
 
-fn pii(f: &Value) -> Vec<&str> {
-    f["pii_types"]
-        .as_array()
-        .expect("pii_types")
-        .iter()
-        .filter_map(Value::as_str)
-        .collect()
-}
+use common::pii;
 
 #[test]
 fn open_directory_answers_bursts_and_uncapped_pages_without_sending_writes() {

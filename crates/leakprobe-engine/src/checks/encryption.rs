@@ -255,7 +255,7 @@ mod tests {
             assert!(is_loopback(&Url::parse(local).expect("url")), "{local}");
         }
         for remote in [
-            "http://10.0.0.1/",
+            "http://192.0.2.1/",
             "http://api.acme.io/",
             "http://localhost.acme.io/",
             "http://[::2]/",

@@ -662,7 +662,7 @@ mod tests {
             ("http://[::1]:80", true),
             ("http://localhost", true),
             ("https://api.example.com", false),
-            ("http://10.0.0.8", false),
+            ("http://192.0.2.8", false),
         ] {
             assert_eq!(is_loopback(&Url::parse(u).expect("url")), want, "{u}");
         }
@@ -679,8 +679,8 @@ mod tests {
     #[test]
     fn displayed_urls_lose_query_and_credentials() {
         assert_eq!(
-            display_url("http://u:p@10.0.0.5:8080/a/b?sig=secret"),
-            "http://10.0.0.5:8080/a/b"
+            display_url("http://u:p@192.0.2.5:8080/a/b?sig=secret"),
+            "http://192.0.2.5:8080/a/b"
         );
         assert_eq!(display_url("file:///etc/passwd"), "file:///etc/passwd");
     }

@@ -158,6 +158,11 @@ pub fn assert_valid_report(report: &Value) {
     assert!(out.status.success(), "report does not match the schema:\n{}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// A finding's `pii_types` as strings.
+pub fn pii(finding: &Value) -> Vec<&str> {
+    finding["pii_types"].as_array().expect("pii_types").iter().filter_map(Value::as_str).collect()
+}
+
 /// Every finding of the report with its category.
 pub fn findings(report: &Value) -> Vec<(String, Value)> {
     report["categories"]
