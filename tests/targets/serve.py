@@ -1,9 +1,10 @@
-"""Serve one test target on 127.0.0.1 with an ephemeral port, the way `flask run` would.
+"""Serve one test target on 127.0.0.1 with an ephemeral port, the way `flask run` (or `uvicorn`) would.
 
 Usage: python serve.py TARGET_MODULE
 
-Prints `PORT <n>` once listening, then serves until killed. The Werkzeug development server is used
-on purpose: it is what careless deployments run, and its `Server` header is part of what we test.
+Prints `PORT <n>` once listening, then serves until killed. WSGI apps (Flask) run on the Werkzeug
+development server on purpose: it is what careless deployments run, and its `Server` header is part
+of what we test. ASGI apps (FastAPI, Starlette) run on uvicorn, as they are deployed.
 """
 import importlib
 import os
@@ -63,8 +64,78 @@ def legacy_tls_context(cert: str, key: str):
     return context
 
 
+class AsgiRequestLog:
+    """The ASGI twin of RequestLog, for FastAPI/Starlette targets."""
+
+    def __init__(self, app, path: str):
+        self.app = app
+        self.path = path
+
+    async def __call__(self, scope, receive, send):
+        import json
+
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        chunks = []
+        more = True
+        while more:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        entry = {
+            "method": scope["method"],
+            "path": scope["path"],
+            "query": scope.get("query_string", b"").decode("latin-1"),
+            "body": body.decode("utf-8", "replace")[:2000],
+            "headers": {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]},
+        }
+        with open(self.path, "a", encoding="utf-8") as log:
+            log.write(json.dumps(entry) + "\n")
+        sent = False
+
+        async def replay():
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        return await self.app(scope, replay, send)
+
+
+def is_asgi(app) -> bool:
+    import inspect
+
+    return inspect.iscoroutinefunction(app) or inspect.iscoroutinefunction(getattr(app, "__call__", None))
+
+
+def serve_asgi(app) -> None:
+    """uvicorn on a socket bound to port 0, so the port is known before serving starts."""
+    import socket
+
+    import uvicorn
+
+    if os.environ.get("TARGET_REQUEST_LOG"):
+        app = AsgiRequestLog(app, os.environ["TARGET_REQUEST_LOG"])
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(
+        app,
+        log_level="critical",
+        ssl_certfile=os.environ.get("TARGET_CERT"),
+        ssl_keyfile=os.environ.get("TARGET_KEY"),
+    )
+    print(f"PORT {sock.getsockname()[1]}", flush=True)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
 def main() -> None:
     module = importlib.import_module(sys.argv[1])
+    if is_asgi(module.app):
+        serve_asgi(module.app)
+        return
     # Hardened twins set HIDE_SERVER_VERSION: in production they would sit behind a proxy that
     # hides the Werkzeug banner, and that header is not what they are testing.
     handler = QuietHandler if getattr(module, "HIDE_SERVER_VERSION", False) else WSGIRequestHandler

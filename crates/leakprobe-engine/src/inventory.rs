@@ -13,6 +13,15 @@ pub enum Source {
     Robots,
     Sitemap,
     Wordlist,
+    /// An HTML `<form>` (action, method, enctype, its inputs).
+    Form,
+    /// A URL or API path in inline or same-origin JavaScript.
+    Script,
+    /// Documentation rendered as text: `POST /api/orders` lines, paths in `<pre>`/`<code>`.
+    Docs,
+    /// A guess derived from what was found (a second-level path under a known prefix, a version
+    /// sibling), kept only because it passed the soft-404 model.
+    Guess,
 }
 
 impl Source {
@@ -24,6 +33,10 @@ impl Source {
             Source::Robots => "robots",
             Source::Sitemap => "sitemap",
             Source::Wordlist => "wordlist",
+            Source::Form => "form",
+            Source::Script => "script",
+            Source::Docs => "docs",
+            Source::Guess => "guess",
         }
     }
 }
@@ -46,6 +59,31 @@ pub struct Param {
     pub example: Option<String>,
 }
 
+/// How a request body is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BodyEncoding {
+    Json,
+    /// `application/x-www-form-urlencoded`
+    Form,
+    /// `multipart/form-data`
+    Multipart,
+}
+
+/// A request body the endpoint is known to accept, learned from an HTML form or a documented
+/// example. Spec request schemas stay in [`crate::discovery::openapi::Operation::request`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BodyTemplate {
+    pub method: String,
+    pub encoding: BodyEncoding,
+    /// The fields (location [`ParamLocation::Body`]): name, declared type (`email`, `password`,
+    /// `hidden`, `number`…) and the value the page or document gives, if any.
+    pub fields: Vec<Param>,
+    /// A whole documented JSON example, as written next to the path.
+    pub example: Option<serde_json::Value>,
+    pub source: Source,
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Endpoint {
     pub template: String,
@@ -57,6 +95,8 @@ pub struct Endpoint {
     /// The spec declares a security requirement for some operation here.
     pub security_declared: bool,
     pub deprecated: bool,
+    /// Bodies it is known to accept (forms, documented examples), one per method and source.
+    pub bodies: Vec<BodyTemplate>,
 }
 
 impl Endpoint {

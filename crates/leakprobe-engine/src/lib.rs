@@ -14,12 +14,14 @@
 pub mod checks;
 pub mod client;
 pub mod config;
+pub mod content;
 pub mod context;
 pub mod discovery;
 mod error;
 pub mod identity;
 pub mod inventory;
 pub mod report;
+pub mod schedule;
 pub mod scoring;
 pub mod soft404;
 pub mod tls;
