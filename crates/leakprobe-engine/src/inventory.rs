@@ -153,22 +153,100 @@ impl Inventory {
             .or_insert_with(|| Endpoint { template: template.to_string(), ..Default::default() })
     }
 
-    /// The template a concrete path belongs to: a known template that matches it (spec templates
-    /// keep their parameter names), or the path with id-like segments folded to `{id}`.
+    /// Records a path learned from a page, a script, documentation or a guess, after it passed the
+    /// soft-404 models. `declared` may hold placeholders (`/users/{user_id}`, from a template literal
+    /// or a doc line); `concrete` is the path (and query) that was requested for it.
+    pub fn add_found(&mut self, declared: &str, concrete: &str, method: &str, source: Source) -> &mut Endpoint {
+        let path = concrete.split(['?', '#']).next().unwrap_or("/");
+        let known = self.template_of(path);
+        let template = if declared.contains('{') && !self.endpoints.contains_key(&known) {
+            let declared_path = declared.split(['?', '#']).next().unwrap_or("/");
+            fold_path(declared_path)
+        } else {
+            known
+        };
+        let endpoint = self.entry(&template);
+        endpoint.methods.insert(method.to_ascii_uppercase());
+        endpoint.sources.insert(source);
+        if endpoint.examples.len() < MAX_EXAMPLES && !endpoint.examples.iter().any(|e| e == concrete) {
+            endpoint.examples.push(concrete.to_string());
+        }
+        endpoint
+    }
+
+    /// The endpoint a template names exactly, if known.
+    pub fn get_mut(&mut self, template: &str) -> Option<&mut Endpoint> {
+        self.endpoints.get_mut(template)
+    }
+
+
+    /// The template a concrete path belongs to: the path itself when it is an endpoint, a known
+    /// template one of whose examples it is, a known template whose placeholders it fills with
+    /// id-like values (spec templates also take any value their declared type allows), or the path
+    /// with id-like segments folded to `{id}`. A word such as `search` never fills a placeholder, so
+    /// `/items/search` stays itself whether it arrives before or after `/items/7`.
     pub fn template_of(&self, path: &str) -> String {
         if self.endpoints.contains_key(path) {
             return path.to_string();
         }
         let segments: Vec<&str> = path.split('/').collect();
-        let known = self.endpoints.keys().find(|t| {
-            let ts: Vec<&str> = t.split('/').collect();
-            t.contains('{')
-                && ts.len() == segments.len()
-                && ts.iter().zip(&segments).all(|(t, s)| t == s || (t.starts_with('{') && t.ends_with('}')))
+        let templated = || self.endpoints.values().filter(|e| e.template.contains('{'));
+        if let Some(e) = templated().find(|e| e.examples.iter().any(|x| x.split(['?', '#']).next() == Some(path))) {
+            return e.template.clone();
+        }
+        let known = templated().find(|e| {
+            let ts: Vec<&str> = e.template.split('/').collect();
+            ts.len() == segments.len()
+                && ts.iter().zip(&segments).all(|(t, s)| t == s || placeholder_accepts(e, t, s))
         });
         match known {
-            Some(t) => t.clone(),
+            Some(e) => e.template.clone(),
             None => fold_path(path),
+        }
+    }
+
+    /// Folds sibling paths that differ only in one segment under a collection of named things
+    /// (`/users/alice`, `/users/bob`, `/users/carol` → `/users/{id}`): usernames and slugs are ids
+    /// too, but only several distinct siblings show it. Run once all paths are in, so the result does
+    /// not depend on the order they arrived in.
+    pub fn fold_named_siblings(&mut self) {
+        let mut groups: BTreeMap<(String, usize), Vec<String>> = BTreeMap::new();
+        for template in self.endpoints.keys() {
+            let segs: Vec<&str> = template.split('/').collect();
+            for i in 2..segs.len() {
+                let parent = segs[i - 1].to_ascii_lowercase();
+                let seg = segs[i];
+                if !NAMED_COLLECTIONS.contains(&parent.as_str()) || !is_name_like(seg) || is_route_word(seg) {
+                    continue;
+                }
+                let mut key_segs = segs.clone();
+                key_segs[i] = "{id}";
+                groups.entry((key_segs.join("/"), i)).or_default().push(template.clone());
+            }
+        }
+        for ((folded, _), members) in groups {
+            if members.len() < MIN_NAMED_SIBLINGS {
+                continue;
+            }
+            let mut merged = match self.endpoints.remove(&folded) {
+                Some(existing) => existing,
+                None => Endpoint { template: folded.clone(), ..Default::default() },
+            };
+            for member in members {
+                let Some(e) = self.endpoints.remove(&member) else { continue };
+                merged.methods.extend(e.methods);
+                merged.params.extend(e.params);
+                merged.sources.extend(e.sources);
+                merged.security_declared |= e.security_declared;
+                merged.deprecated |= e.deprecated;
+                merged.bodies.extend(e.bodies);
+                for x in e.examples {
+                    if merged.examples.len() < MAX_EXAMPLES && !merged.examples.contains(&x) {
+                        merged.examples.push(x);
+                    }
+                }
+            }
+            self.endpoints.insert(folded, merged);
         }
     }
 
@@ -197,7 +275,62 @@ pub fn fold_path(path: &str) -> String {
         .join("/")
 }
 
-fn is_id_segment(seg: &str) -> bool {
+/// Whether `seg` may fill the placeholder `t` of `endpoint`'s template.
+fn placeholder_accepts(endpoint: &Endpoint, t: &str, seg: &str) -> bool {
+    let Some(name) = t.strip_prefix('{').and_then(|t| t.strip_suffix('}')) else { return false };
+    if seg.is_empty() {
+        return false;
+    }
+    if is_id_segment(seg) {
+        return true;
+    }
+    // A spec's `{username}` takes `alice`; its `{item_id: integer}` does not take `search`.
+    endpoint.sources.contains(&Source::Spec)
+        && !is_route_word(seg)
+        && !endpoint.params.iter().any(|p| {
+            p.location == ParamLocation::Path
+                && p.name == name
+                && matches!(p.kind.as_deref(), Some("integer" | "number"))
+        })
+}
+
+const ROUTE_WORDS: &str = include_str!("../data/route-words.txt");
+/// Collections whose members are addressed by name (`/users/alice`): from this data file's
+/// `collections:` line.
+static NAMED_COLLECTIONS: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+    ROUTE_WORDS
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("collections:"))
+        .flat_map(str::split_whitespace)
+        .collect()
+});
+static ROUTE_WORD_SET: std::sync::LazyLock<BTreeSet<&'static str>> = std::sync::LazyLock::new(|| {
+    ROUTE_WORDS
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with("collections:"))
+        .flat_map(str::split_whitespace)
+        .collect()
+});
+/// Distinct named siblings it takes to call a segment position an id.
+const MIN_NAMED_SIBLINGS: usize = 3;
+
+/// An action or view of a collection (`search`, `export`, `me`), never an id.
+pub fn is_route_word(seg: &str) -> bool {
+    ROUTE_WORD_SET.contains(seg.to_ascii_lowercase().as_str())
+}
+
+/// A lowercase handle such as a username or slug: `alice`, `j.doe`, `mary-ann`.
+fn is_name_like(seg: &str) -> bool {
+    (2..=40).contains(&seg.len())
+        && !seg.contains('{')
+        && seg.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        && seg.bytes().any(|b| b.is_ascii_alphabetic())
+        && !seg.contains(".json")
+        && !seg.contains(".html")
+}
+
+pub fn is_id_segment(seg: &str) -> bool {
     if seg.is_empty() {
         return false;
     }
@@ -216,7 +349,12 @@ fn is_id_segment(seg: &str) -> bool {
         && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         && seg.bytes().any(|b| b.is_ascii_digit())
         && seg.bytes().any(|b| b.is_ascii_alphabetic());
-    all_digits || uuid || hex || opaque
+    // Business keys: `AC-100234`, `INV-2024-0042`, `cus_8810342`: mostly digits, a short prefix.
+    let digits = seg.bytes().filter(u8::is_ascii_digit).count();
+    let code = digits >= 4
+        && digits * 2 >= seg.len()
+        && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    all_digits || uuid || hex || opaque || code
 }
 
 /// Replaces each `{name}` with `value(name)`, or `1` when there is no example.
@@ -258,6 +396,81 @@ mod tests {
         assert_eq!(e.template, "/users/{user_id}");
         assert_eq!(e.examples, vec!["/users/42", "/users/43?expand=1"]);
         assert_eq!(e.sample_path(), "/users/42");
+    }
+
+    #[test]
+    fn business_keys_fold_but_versions_and_words_do_not() {
+        assert_eq!(fold_path("/accounts/AC-100234/statements"), "/accounts/{id}/statements");
+        assert_eq!(fold_path("/invoices/INV-2024-0042"), "/invoices/{id}");
+        assert_eq!(fold_path("/api/v1/oauth2/x509"), "/api/v1/oauth2/x509");
+        assert_eq!(fold_path("/api/items/search"), "/api/items/search");
+    }
+
+    fn templates(inv: &Inventory) -> Vec<String> {
+        inv.endpoints().map(|e| e.template.clone()).collect()
+    }
+
+    #[test]
+    fn a_word_next_to_an_id_stays_its_own_endpoint_in_any_order() {
+        let paths = ["/api/items/7", "/api/items/search?q=", "/api/items/8", "/api/items/export"];
+        let mut orders = vec![paths.to_vec()];
+        let mut reversed = paths.to_vec();
+        reversed.reverse();
+        orders.push(reversed);
+        orders.push(vec![paths[1], paths[3], paths[0], paths[2]]);
+        for order in orders {
+            let mut inv = Inventory::default();
+            for p in &order {
+                inv.add_seen(p, "GET", Source::Link);
+            }
+            inv.fold_named_siblings();
+            assert_eq!(
+                templates(&inv),
+                vec!["/api/items/export", "/api/items/search", "/api/items/{id}"],
+                "order {order:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn spec_templates_take_names_but_not_route_words() {
+        let mut inv = Inventory::default();
+        inv.add_declared("/users/{username}", "get");
+        inv.add_seen("/users/search", "GET", Source::Link);
+        inv.add_seen("/users/alice", "GET", Source::Link);
+        assert_eq!(templates(&inv), vec!["/users/search", "/users/{username}"]);
+    }
+
+    #[test]
+    fn named_siblings_fold_into_one_template_in_any_order() {
+        let paths = ["/users/alice", "/users/bob/orders", "/users/me", "/users/carol", "/users/dave", "/users/bob"];
+        let mut a = Inventory::default();
+        let mut b = Inventory::default();
+        for p in paths {
+            a.add_seen(p, "GET", Source::Link);
+        }
+        for p in paths.iter().rev() {
+            b.add_seen(p, "GET", Source::Link);
+        }
+        a.fold_named_siblings();
+        b.fold_named_siblings();
+        assert_eq!(templates(&a), vec!["/users/bob/orders", "/users/me", "/users/{id}"]);
+        assert_eq!(templates(&a), templates(&b));
+        assert_eq!(a.template_of("/users/carol"), "/users/{id}");
+        // Two named pages are not yet a pattern.
+        let mut c = Inventory::default();
+        c.add_seen("/users/alice", "GET", Source::Link);
+        c.add_seen("/users/bob", "GET", Source::Link);
+        c.fold_named_siblings();
+        assert_eq!(templates(&c), vec!["/users/alice", "/users/bob"]);
+    }
+
+    #[test]
+    fn found_paths_keep_their_declared_placeholders() {
+        let mut inv = Inventory::default();
+        inv.add_found("/api/v2/customers/{customer_id}", "/api/v2/customers/1", "GET", Source::Docs);
+        inv.add_seen("/api/v2/customers/2", "GET", Source::Link);
+        assert_eq!(templates(&inv), vec!["/api/v2/customers/{customer_id}"]);
     }
 
     #[test]

@@ -105,3 +105,98 @@ fn title_of(ex: &Exchange) -> Option<String> {
     let close = open_end + lower[open_end..].find("</title")?;
     Some(text[open_end..close].trim().to_string())
 }
+
+/// What one directory answers, for one method, to a path that does not exist in it.
+///
+/// The root model misses catch-alls mounted below the root: a Flask blueprint whose
+/// `/api/<path:rest>` answers 200 `{"error": "not found"}`, or a POST-only catch-all that answers
+/// every GET under `/api/` with 405. Paths learned indirectly (forms, scripts, docs, guesses) are
+/// compared with a random sibling in their own directory before they count.
+#[derive(Debug, Clone)]
+pub struct SiblingModel {
+    status: Option<u16>,
+    len: usize,
+    digest: u64,
+    path_len: usize,
+    json_keys: Option<Vec<String>>,
+    title: Option<String>,
+}
+
+impl SiblingModel {
+    /// A random path in the directory of `path` (`/api/v0/users/1` → `/api/v0/users/<random>`).
+    pub fn probe_path(path: &str) -> String {
+        let dir = directory_of(path);
+        let name = Alphanumeric.sample_string(&mut rand::rng(), 20).to_lowercase();
+        format!("{dir}{name}")
+    }
+
+    pub fn from_exchange(ex: &Exchange) -> Self {
+        SiblingModel {
+            status: ex.status,
+            len: ex.body.len(),
+            digest: digest(&ex.body),
+            path_len: ex.url.path().len(),
+            json_keys: json_keys(&ex.body),
+            title: title_of(ex),
+        }
+    }
+
+    /// True when `ex` looks like this directory's answer for a path that is not there.
+    pub fn is_not_found(&self, ex: &Exchange) -> bool {
+        let Some(status) = ex.status else { return true };
+        if is_not_found_status(status) {
+            return true;
+        }
+        match self.status {
+            None => false,
+            Some(s) if is_not_found_status(s) || s != status => false,
+            Some(_) => {
+                if digest(&ex.body) == self.digest {
+                    return true;
+                }
+                // The same error object with the path echoed in it, or the same page.
+                let keys = json_keys(&ex.body);
+                if keys.is_some() && keys == self.json_keys {
+                    return true;
+                }
+                let slack = self.len / 20 + 2 * ex.url.path().len().abs_diff(self.path_len) + 8;
+                let close = ex.body.len().abs_diff(self.len) <= slack;
+                close && (self.json_keys.is_none() || keys.is_none()) && title_of(ex) == self.title
+            }
+        }
+    }
+}
+
+/// `/a/b/c` → `/a/b/`; `/a/b/` → `/a/b/`.
+pub fn directory_of(path: &str) -> &str {
+    let path = path.split(['?', '#']).next().unwrap_or("/");
+    match path.rfind('/') {
+        Some(i) => &path[..=i],
+        None => "/",
+    }
+}
+
+/// The sorted top-level keys of a JSON object body.
+fn json_keys(body: &[u8]) -> Option<Vec<String>> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace())?;
+    if *first != b'{' {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let mut keys: Vec<String> = value.as_object()?.keys().cloned().collect();
+    keys.sort();
+    Some(keys)
+}
+
+#[cfg(test)]
+mod sibling_tests {
+    use super::*;
+
+    #[test]
+    fn directories_of_paths() {
+        assert_eq!(directory_of("/api/v0/users/1"), "/api/v0/users/");
+        assert_eq!(directory_of("/debug/pprof/"), "/debug/pprof/");
+        assert_eq!(directory_of("/x?y=/z"), "/");
+        assert!(SiblingModel::probe_path("/api/v0/users/1").starts_with("/api/v0/users/"));
+    }
+}

@@ -86,7 +86,7 @@ pub fn from_sitemap(ex: &Exchange, base: &Url) -> Vec<String> {
 }
 
 /// Resolves a link and keeps it only when it stays on the target's origin; returns path + query.
-fn same_origin_path(link: &str, from: &Url, base: &Url) -> Option<String> {
+pub(crate) fn same_origin_path(link: &str, from: &Url, base: &Url) -> Option<String> {
     if link.len() > MAX_LINK_LEN || link.starts_with("//") || link.contains(char::is_whitespace) {
         return None;
     }

@@ -1,18 +1,25 @@
 //! Discovery: everything we can learn about the API's endpoints without being told — the spec at a
-//! known path (or `--spec`), links in bodies, robots.txt and sitemap.xml, and a built-in wordlist.
-//! Every candidate is fetched once (GET) and kept only when it is not the target's soft-404.
+//! known path (or `--spec`), links in bodies, robots.txt and sitemap.xml, and a built-in wordlist;
+//! then what a browser and a reader would find in the pages fetched: HTML forms, JavaScript calls,
+//! documentation text; then a few guesses derived from all that.
+//! Every candidate is fetched once (GET) and kept only when it is not the target's soft-404. A 405
+//! proves the path exists: it is kept with the methods its `Allow` header names.
+pub mod docs;
+pub mod forms;
+mod guess;
 pub mod links;
 pub mod openapi;
+pub mod scripts;
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use futures::stream::{self, StreamExt};
 
 use crate::client::{Client, Exchange};
 use crate::config::{ScanConfig, SpecSource};
 use crate::error::ScanError;
-use crate::inventory::{Inventory, Source};
-use crate::soft404::SoftNotFound;
+use crate::inventory::{BodyTemplate, Inventory, Param, Source};
+use crate::soft404::{directory_of, SiblingModel, SoftNotFound};
 use openapi::ApiSpec;
 
 const SPEC_PATHS: &str = include_str!("../../data/spec-paths.txt");
@@ -20,6 +27,25 @@ const API_WORDLIST: &str = include_str!("../../data/api-wordlist.txt");
 /// How many link hops from the root (and wordlist hits) discovery follows.
 const MAX_LINK_DEPTH: usize = 2;
 const MAX_CRAWLED: usize = 300;
+/// Paths learned from forms, scripts and docs that are confirmed with a GET, per scan.
+const MAX_CONFIRMED: usize = 80;
+/// Directories whose own not-found answer is learned, per scan; past it the root model decides.
+const MAX_SIBLING_PROBES: usize = 20;
+
+/// A path learned indirectly (a form, a script, documentation, a guess, a 405), to be confirmed.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// As written, placeholders as `{name}` (`/api/users/{id}`), with the query when it has one.
+    pub declared: String,
+    /// What to request: placeholders filled.
+    pub concrete: String,
+    /// The method the page, call or document names (`GET` when it names none).
+    pub method: &'static str,
+    pub source: Source,
+    pub body: Option<BodyTemplate>,
+    /// Query parameters (GET forms).
+    pub params: Vec<Param>,
+}
 
 pub struct Discovered {
     pub inventory: Inventory,
@@ -57,6 +83,7 @@ pub async fn discover(
     // Seeds for the crawl: root links, robots/sitemap entries, wordlist hits.
     let mut queue: VecDeque<(String, Source, usize)> = VecDeque::new();
     queue.extend(links::from_body(root, &base).into_iter().map(|l| (l, Source::Link, 1)));
+    let mut candidates = harvest(root, &base);
     for (path, source) in [("/robots.txt", Source::Robots), ("/sitemap.xml", Source::Sitemap)] {
         let Ok(ex) = client.send(client.baseline_get(path)).await else { continue };
         if soft404.is_not_found(&ex) {
@@ -99,15 +126,36 @@ pub async fn discover(
                 }
                 Err(_) => continue,
             };
-            if ex.status.is_none() || soft404.is_not_found(&ex) || ex.status == Some(405) {
+            if ex.status == Some(405) {
+                // The path exists for other methods: confirmed below against its directory.
+                candidates.push(Candidate {
+                    declared: path.clone(),
+                    concrete: path,
+                    method: "GET",
+                    source,
+                    body: None,
+                    params: Vec::new(),
+                });
+                continue;
+            }
+            if ex.status.is_none() || soft404.is_not_found(&ex) {
                 continue;
             }
             inventory.add_seen(&path, "GET", source);
+            candidates.extend(harvest(&ex, &base));
             if depth < MAX_LINK_DEPTH {
                 queue.extend(links::from_body(&ex, &base).into_iter().map(|l| (l, Source::Link, depth + 1)));
             }
         }
     }
+
+    if !stopped {
+        let mut siblings = SiblingModels::default();
+        confirm(client, config, soft404, &mut inventory, candidates, &mut siblings).await;
+        let guesses = guess::guesses(&inventory);
+        confirm(client, config, soft404, &mut inventory, guesses, &mut siblings).await;
+    }
+    inventory.fold_named_siblings();
 
     // Fetch each endpoint's sample once, so every endpoint has a baseline exchange the passive
     // analyzers see (spec endpoints are otherwise never requested).
@@ -155,4 +203,172 @@ async fn find_spec(client: &Client, soft404: &SoftNotFound) -> Option<ApiSpec> {
         .flatten()
         .filter(|ex| ex.is_success() && !soft404.is_not_found(ex) && !ex.is_html())
         .find_map(|ex| openapi::parse(&ex.body).ok())
+}
+
+/// What a browser and a reader find in one fetched page or script: forms, script calls, documented
+/// operations.
+fn harvest(ex: &Exchange, base: &url::Url) -> Vec<Candidate> {
+    let mut out = forms::from_page(ex, base);
+    out.extend(scripts::from_exchange(ex, base));
+    out.extend(docs::from_exchange(ex, base));
+    out
+}
+
+/// Each directory's own not-found answer, learned once, when first needed.
+#[derive(Default)]
+struct SiblingModels {
+    models: BTreeMap<String, Option<SiblingModel>>,
+}
+
+/// Confirms candidates with one GET each (cached: a path the crawl already fetched costs nothing)
+/// and records those that exist. An answer counts when neither the root model nor the model of its
+/// own directory calls it "not found"; a 405 counts with its `Allow` methods; an honest 404 on GET
+/// still counts for a non-GET operation a form, a script call or a document names, since many
+/// frameworks answer 404 to a method a route does not take.
+async fn confirm(
+    client: &Client,
+    config: &ScanConfig,
+    soft404: &SoftNotFound,
+    inventory: &mut Inventory,
+    candidates: Vec<Candidate>,
+    siblings: &mut SiblingModels,
+) {
+    let mut merged: Vec<Candidate> = Vec::new();
+    for c in candidates {
+        match merged.iter_mut().find(|m| m.declared == c.declared && m.method == c.method) {
+            Some(m) => {
+                if m.body.is_none() {
+                    m.body = c.body;
+                }
+            }
+            None => merged.push(c),
+        }
+    }
+    // What is already known needs no request: a form on a known page adds its method and body.
+    let mut to_fetch: Vec<Candidate> = Vec::new();
+    for c in merged {
+        let path = c.concrete.split('?').next().unwrap_or("/");
+        let template = inventory.template_of(path);
+        let known_method = inventory.get_mut(&template).is_some_and(|e| c.method == "GET" || e.methods.contains(c.method));
+        if let (Some(e), true) = (inventory.get_mut(&template), known_method || c.source == Source::Form) {
+            if c.source != Source::Guess {
+                record(e, &c, c.method);
+                continue;
+            }
+        }
+        to_fetch.push(c);
+    }
+    to_fetch.truncate(MAX_CONFIRMED);
+    let answers: Vec<_> = stream::iter(to_fetch)
+        .map(|c| async move {
+            let ex = client.send(client.baseline_get(c.concrete.clone())).await;
+            (c, ex)
+        })
+        .buffered(config.concurrency.max(1) * 2)
+        .collect()
+        .await;
+
+    let mut pending: Vec<(Candidate, std::sync::Arc<Exchange>, Vec<&'static str>)> = Vec::new();
+    for (c, ex) in answers {
+        let Ok(ex) = ex else { continue };
+        let Some(status) = ex.status else { continue };
+        let methods: Vec<&'static str> = match status {
+            405 => {
+                let mut allowed = allowed_methods(&ex);
+                if allowed.is_empty() && c.method != "GET" {
+                    allowed.push(c.method);
+                }
+                allowed
+            }
+            404 | 410 if c.method != "GET" && c.source != Source::Guess => {
+                // Evidence from the page itself; nothing to compare with a sibling.
+                record_found(inventory, &c, c.method);
+                continue;
+            }
+            _ if soft404.is_not_found(&ex) => continue,
+            _ => {
+                let mut m = vec!["GET"];
+                if c.method != "GET" {
+                    m.push(c.method);
+                }
+                m
+            }
+        };
+        if !methods.is_empty() {
+            pending.push((c, ex, methods));
+        }
+    }
+
+    // Each directory's not-found answer, fetched concurrently for the directories still unknown.
+    let dirs: BTreeSet<String> = pending
+        .iter()
+        .map(|(c, _, _)| directory_of(&c.concrete).to_string())
+        .filter(|d| !siblings.models.contains_key(d))
+        .collect();
+    let room = MAX_SIBLING_PROBES.saturating_sub(siblings.models.len());
+    let probes: Vec<_> = stream::iter(dirs.into_iter().take(room))
+        .map(|dir| async move {
+            let probe = SiblingModel::probe_path(&format!("{dir}x"));
+            let ex = client.send(client.baseline_get(probe)).await;
+            (dir, ex.ok().map(|ex| SiblingModel::from_exchange(&ex)))
+        })
+        .buffered(config.concurrency.max(1) * 2)
+        .collect()
+        .await;
+    siblings.models.extend(probes);
+
+    for (c, ex, methods) in pending {
+        let dir = directory_of(&c.concrete);
+        if let Some(Some(model)) = siblings.models.get(dir) {
+            if model.is_not_found(&ex) {
+                continue;
+            }
+        }
+        for method in methods {
+            record_found(inventory, &c, method);
+        }
+    }
+}
+
+fn record_found(inventory: &mut Inventory, c: &Candidate, method: &str) {
+    let endpoint = inventory.add_found(&c.declared, &c.concrete, method, c.source);
+    record(endpoint, c, method);
+}
+
+/// Adds what a candidate teaches about an endpoint: its method, source, body and query parameters.
+fn record(endpoint: &mut crate::inventory::Endpoint, c: &Candidate, method: &str) {
+    endpoint.methods.insert(method.to_string());
+    endpoint.sources.insert(c.source);
+    endpoint.params.extend(c.params.iter().cloned());
+    if let Some(body) = &c.body {
+        if body.method == method
+            && !endpoint.bodies.iter().any(|b| b.method == body.method && b.source == body.source)
+        {
+            endpoint.bodies.push(body.clone());
+        }
+    }
+    if endpoint.examples.is_empty() {
+        endpoint.examples.push(c.concrete.clone());
+    }
+}
+
+/// The methods a 405's `Allow` header names, without HEAD and OPTIONS (every path has those).
+fn allowed_methods(ex: &Exchange) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    for value in ex.header_all("allow") {
+        for m in value.split(',') {
+            let m = match m.trim().to_ascii_uppercase().as_str() {
+                "GET" => "GET",
+                "POST" => "POST",
+                "PUT" => "PUT",
+                "PATCH" => "PATCH",
+                "DELETE" => "DELETE",
+                _ => continue,
+            };
+            if !out.contains(&m) {
+                out.push(m);
+            }
+        }
+    }
+    out
 }
