@@ -79,7 +79,8 @@ def search():
 
 @app.get("/api/items/<int:item_id>")
 def item(item_id):
-    found = db.session.get(Item, item_id)
+    # SQLite integers are 64-bit: a longer id cannot name a row.
+    found = db.session.get(Item, item_id) if item_id < 2**63 else None
     if found is None:
         return jsonify(error="not found"), 404
     return jsonify(found.public())

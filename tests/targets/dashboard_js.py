@@ -63,7 +63,7 @@ def summary():
 def transactions(account_id):
     if account_id not in ACCOUNTS:
         abort(404)
-    limit = min(int(request.args.get("limit", 20)), 100)
+    limit = min(request.args.get("limit", 20, type=int), 100)
     return jsonify(account=account_id, transactions=[masked(t) for t in TRANSACTIONS[account_id][:limit]])
 
 
