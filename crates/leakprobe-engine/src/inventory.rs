@@ -129,7 +129,7 @@ impl Inventory {
     /// Records a concrete path (query allowed) seen answering; folds it into its template.
     pub fn add_seen(&mut self, path_and_query: &str, method: &str, source: Source) -> &mut Endpoint {
         let path = path_and_query.split(['?', '#']).next().unwrap_or("/");
-        let template = self.template_of(path);
+        let template = self.template_for_new(path);
         let endpoint = self.entry(&template);
         endpoint.methods.insert(method.to_string());
         endpoint.sources.insert(source);
@@ -158,7 +158,7 @@ impl Inventory {
     /// or a doc line); `concrete` is the path (and query) that was requested for it.
     pub fn add_found(&mut self, declared: &str, concrete: &str, method: &str, source: Source) -> &mut Endpoint {
         let path = concrete.split(['?', '#']).next().unwrap_or("/");
-        let known = self.template_of(path);
+        let known = self.template_for_new(path);
         let template = if declared.contains('{') && !self.endpoints.contains_key(&known) {
             let declared_path = declared.split(['?', '#']).next().unwrap_or("/");
             fold_path(declared_path)
@@ -180,12 +180,22 @@ impl Inventory {
     }
 
 
-    /// The template a concrete path belongs to: the path itself when it is an endpoint, a known
-    /// template one of whose examples it is, a known template whose placeholders it fills with
-    /// id-like values (spec templates also take any value their declared type allows), or the path
-    /// with id-like segments folded to `{id}`. A word such as `search` never fills a placeholder, so
-    /// `/items/search` stays itself whether it arrives before or after `/items/7`.
+    /// The template a concrete path belongs to, for a response or a probe: the path itself when it
+    /// is an endpoint, a known template one of whose examples it is or whose placeholders it fills
+    /// (with anything but a route word such as `search`: a probe's `leakprobe'"` is still
+    /// `/users/{id}`), or the path with id-like segments folded to `{id}`.
     pub fn template_of(&self, path: &str) -> String {
+        self.match_template(path, false)
+    }
+
+    /// The template a newly seen path joins. Stricter than [`Self::template_of`]: only id-like
+    /// values fill a placeholder (spec templates also take what their declared type allows), so
+    /// `/items/search` stays itself whether it arrives before or after `/items/7`.
+    fn template_for_new(&self, path: &str) -> String {
+        self.match_template(path, true)
+    }
+
+    fn match_template(&self, path: &str, strict: bool) -> String {
         if self.endpoints.contains_key(path) {
             return path.to_string();
         }
@@ -194,10 +204,16 @@ impl Inventory {
         if let Some(e) = templated().find(|e| e.examples.iter().any(|x| x.split(['?', '#']).next() == Some(path))) {
             return e.template.clone();
         }
+        let accepts = |e: &Endpoint, t: &str, s: &str| {
+            if strict {
+                placeholder_accepts(e, t, s)
+            } else {
+                t.starts_with('{') && !s.is_empty() && !is_route_word(s)
+            }
+        };
         let known = templated().find(|e| {
             let ts: Vec<&str> = e.template.split('/').collect();
-            ts.len() == segments.len()
-                && ts.iter().zip(&segments).all(|(t, s)| t == s || placeholder_accepts(e, t, s))
+            ts.len() == segments.len() && ts.iter().zip(&segments).all(|(t, s)| t == s || accepts(e, t, s))
         });
         match known {
             Some(e) => e.template.clone(),
@@ -457,6 +473,7 @@ mod tests {
         assert_eq!(templates(&a), vec!["/users/bob/orders", "/users/me", "/users/{id}"]);
         assert_eq!(templates(&a), templates(&b));
         assert_eq!(a.template_of("/users/carol"), "/users/{id}");
+        assert_eq!(a.template_of("/users/leakprobe'\""), "/users/{id}", "a probe's bad id is still the endpoint's");
         // Two named pages are not yet a pattern.
         let mut c = Inventory::default();
         c.add_seen("/users/alice", "GET", Source::Link);

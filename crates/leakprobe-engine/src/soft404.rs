@@ -150,6 +150,10 @@ impl SiblingModel {
         match self.status {
             None => false,
             Some(s) if is_not_found_status(s) || s != status => false,
+            // The same error for a random name: a parameter route failing on a word (`/users/<id>`
+            // answering 500 to `/users/config`), a directory-wide 401/403, a POST-only catch-all's
+            // 405. Not proof that the path exists.
+            Some(s) if s >= 400 => true,
             Some(_) => {
                 if digest(&ex.body) == self.digest {
                     return true;

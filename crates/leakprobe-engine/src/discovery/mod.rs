@@ -27,8 +27,9 @@ const API_WORDLIST: &str = include_str!("../../data/api-wordlist.txt");
 /// How many link hops from the root (and wordlist hits) discovery follows.
 const MAX_LINK_DEPTH: usize = 2;
 const MAX_CRAWLED: usize = 300;
-/// Paths learned from forms, scripts and docs that are confirmed with a GET, per scan.
-const MAX_CONFIRMED: usize = 80;
+/// Candidates (wordlist hits, forms, scripts, docs, 405s) confirmed with a GET per round; the
+/// crawl already fetched most of them, so most cost nothing (the client caches).
+const MAX_CONFIRMED: usize = 200;
 /// Directories whose own not-found answer is learned, per scan; past it the root model decides.
 const MAX_SIBLING_PROBES: usize = 20;
 
@@ -141,7 +142,19 @@ pub async fn discover(
             if ex.status.is_none() || soft404.is_not_found(&ex) {
                 continue;
             }
-            inventory.add_seen(&path, "GET", source);
+            if source == Source::Wordlist {
+                // A guess like any other: it counts once its directory's own model agrees.
+                candidates.push(Candidate {
+                    declared: path.clone(),
+                    concrete: path.clone(),
+                    method: "GET",
+                    source,
+                    body: None,
+                    params: Vec::new(),
+                });
+            } else {
+                inventory.add_seen(&path, "GET", source);
+            }
             candidates.extend(harvest(&ex, &base));
             if depth < MAX_LINK_DEPTH {
                 queue.extend(links::from_body(&ex, &base).into_iter().map(|l| (l, Source::Link, depth + 1)));
@@ -251,7 +264,7 @@ async fn confirm(
         let template = inventory.template_of(path);
         let known_method = inventory.get_mut(&template).is_some_and(|e| c.method == "GET" || e.methods.contains(c.method));
         if let (Some(e), true) = (inventory.get_mut(&template), known_method || c.source == Source::Form) {
-            if c.source != Source::Guess {
+            if !matches!(c.source, Source::Guess | Source::Wordlist) {
                 record(e, &c, c.method);
                 continue;
             }
@@ -280,7 +293,7 @@ async fn confirm(
                 }
                 allowed
             }
-            404 | 410 if c.method != "GET" && c.source != Source::Guess => {
+            404 | 410 if c.method != "GET" && !matches!(c.source, Source::Guess | Source::Wordlist) => {
                 // Evidence from the page itself; nothing to compare with a sibling.
                 record_found(inventory, &c, c.method);
                 continue;
