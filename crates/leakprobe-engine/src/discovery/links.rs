@@ -14,9 +14,11 @@ const MAX_LINK_LEN: usize = 256;
 const SKIPPED_EXTENSIONS: [&str; 12] =
     [".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".woff", ".woff2", ".ttf", ".eot", ".css", ".map"];
 
+/// Form actions are not links: `forms` reads them with their method and fields, and they are
+/// confirmed against their directory's own soft-404 model.
 #[allow(clippy::unwrap_used)] // constant patterns
 static HTML_ATTR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"(?i)\b(?:href|src|action)\s*=\s*["']([^"'#\s]+)"#).unwrap());
+    LazyLock::new(|| Regex::new(r#"(?i)\b(?:href|src)\s*=\s*["']([^"'#\s]+)"#).unwrap());
 #[allow(clippy::unwrap_used)]
 static SITEMAP_LOC: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)<loc>\s*([^<\s]+)\s*</loc>").unwrap());
 
