@@ -182,8 +182,8 @@ impl Inventory {
 
     /// The template a concrete path belongs to, for a response or a probe: the path itself when it
     /// is an endpoint, a known template one of whose examples it is or whose placeholders it fills
-    /// (with anything but a route word such as `search`: a probe's `leakprobe'"` is still
-    /// `/users/{id}`), or the path with id-like segments folded to `{id}`.
+    /// (with any value: a probe's `leakprobe'"` is still `/users/{id}`; `/items/search` is its own
+    /// endpoint only when discovery found it as one), or the path with id-like segments folded.
     pub fn template_of(&self, path: &str) -> String {
         self.match_template(path, false)
     }
@@ -208,7 +208,7 @@ impl Inventory {
             if strict {
                 placeholder_accepts(e, t, s)
             } else {
-                t.starts_with('{') && !s.is_empty() && !is_route_word(s)
+                t.starts_with('{') && !s.is_empty()
             }
         };
         let known = templated().find(|e| {

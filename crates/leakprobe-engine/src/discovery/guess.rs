@@ -87,6 +87,8 @@ fn found_dirs(inventory: &Inventory) -> Vec<String> {
             *counts.entry(format!("/{}", segments[..depth].join("/"))).or_default() += 1;
         }
     }
+    // Under a collection with an `{id}` child (`/api/users/{id}`) a word is taken for an id.
+    counts.retain(|dir, _| !inventory.endpoints().any(|e| e.template.starts_with(&format!("{dir}/{{"))));
     let mut dirs: Vec<(String, usize)> = counts.into_iter().collect();
     dirs.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     dirs.into_iter().take(MAX_FOUND_DIRS).map(|(d, _)| d).collect()
