@@ -88,3 +88,9 @@ def not_found(_):
 
 
 app.register_blueprint(api)
+
+
+@app.get("/api/session/logout")
+def logout():
+    # A state-changing GET, as some dashboards have: discovery must never call it.
+    return jsonify(signed_out=True)

@@ -191,7 +191,7 @@ impl Inventory {
     /// The template a newly seen path joins. Stricter than [`Self::template_of`]: only id-like
     /// values fill a placeholder (spec templates also take what their declared type allows), so
     /// `/items/search` stays itself whether it arrives before or after `/items/7`.
-    fn template_for_new(&self, path: &str) -> String {
+    pub fn template_for_new(&self, path: &str) -> String {
         self.match_template(path, true)
     }
 

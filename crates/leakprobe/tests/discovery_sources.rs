@@ -114,6 +114,8 @@ fn endpoints_referenced_only_from_javascript_are_scanned_and_vendored_bundles_ig
     assert!(!endpoints(&leaky.report).iter().any(|e| e.contains("jq-")), "{:?}", endpoints(&leaky.report));
     let from_vendor: Vec<_> = leaky.requests.iter().filter(|r| r["path"].as_str().unwrap_or("").contains("jq-")).collect();
     assert!(from_vendor.is_empty(), "paths from a vendored bundle were requested: {from_vendor:?}");
+    // The script also calls a state-changing GET; discovery never sends it.
+    assert!(!leaky.requests.iter().any(|r| r["path"] == "/api/session/logout"), "discovery called /api/session/logout");
 
     let clean = scan_target("dashboard_js", &[("DASHBOARD_MASK_CARDS", "1")]);
     entry(&clean.report, "/api/accounts/{accountId}/transactions");

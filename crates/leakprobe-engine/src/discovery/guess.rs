@@ -56,7 +56,7 @@ fn version_siblings(inventory: &Inventory) -> Vec<String> {
             let v = format!("v{sibling}");
             s[i] = &v;
             let candidate = s.join("/");
-            let known = inventory.template_of(&candidate);
+            let known = inventory.template_for_new(&candidate);
             if inventory.endpoints().any(|e| e.template == known) {
                 continue;
             }

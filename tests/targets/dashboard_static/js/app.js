@@ -27,6 +27,10 @@ function sendTransfer(to, amount) {
   });
 }
 
+function signOut() {
+  return fetch('/api/session/logout').then(() => { window.location = '/'; });
+}
+
 function renderTable(rows) {
   const table = document.getElementById('transactions');
   table.innerHTML = rows.map((t) => `<tr><td>${t.merchant}</td><td>${t.amount}</td></tr>`).join('');
