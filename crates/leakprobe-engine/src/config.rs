@@ -34,7 +34,8 @@ pub struct ScanConfig {
     pub insecure: bool,
     /// PEM bundles to trust in addition to the built-in roots.
     pub ca_certs: Vec<Vec<u8>>,
-    /// Probe the built-in API wordlist during discovery.
+    /// Probe the built-in API wordlist, and guess paths (`/debug/vars`, `v0` siblings), during
+    /// discovery.
     pub wordlist: bool,
     /// Who the scanner may be; checks compare what each of them (and nobody) can reach.
     pub identities: Vec<Identity>,

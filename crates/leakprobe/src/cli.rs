@@ -162,7 +162,7 @@ pub struct ScanArgs {
     #[arg(long, value_name = "PEM")]
     pub ca_cert: Vec<PathBuf>,
 
-    /// Skip the built-in API wordlist during discovery.
+    /// Skip the built-in API wordlist and path guessing during discovery.
     #[arg(long)]
     pub no_wordlist: bool,
 

@@ -126,8 +126,11 @@ fn every_signing_bug_of_the_partner_api_is_found() {
 
     // An API key that works without a signature on one route.
     let not_enforced = of_check(&report, "signature_not_enforced");
-    assert_eq!(not_enforced.len(), 1, "{not_enforced:#?}");
-    let (category, f) = not_enforced[0];
+    // Discovery's version-sibling guess also finds the unlinked key-only `/api/v0` (it predates
+    // signing): its findings are real and listed on their own endpoints.
+    let on_current: Vec<_> = not_enforced.iter().filter(|(_, f)| !f.endpoint.starts_with("/api/v0/")).collect();
+    assert_eq!(on_current.len(), 1, "{not_enforced:#?}");
+    let (category, f) = *on_current[0];
     assert_eq!(category, Category::Authentication);
     assert_eq!((f.method.as_str(), f.endpoint.as_str()), ("GET", "/api/v1/customers/{customer_id}/payment-methods"));
     assert_eq!(f.confidence, Confidence::Confirmed);

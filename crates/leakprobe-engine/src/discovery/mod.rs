@@ -175,8 +175,11 @@ pub async fn discover(
     if !stopped {
         let mut siblings = SiblingModels::default();
         confirm(client, config, soft404, &mut inventory, candidates, &mut siblings).await;
-        let guesses = guess::guesses(&inventory);
-        confirm(client, config, soft404, &mut inventory, guesses, &mut siblings).await;
+        // Guessing is the wordlist's kin: `--no-wordlist` turns both off.
+        if config.wordlist {
+            let guesses = guess::guesses(&inventory);
+            confirm(client, config, soft404, &mut inventory, guesses, &mut siblings).await;
+        }
     }
     inventory.fold_named_siblings();
 
