@@ -35,12 +35,18 @@ fn entry(report: &Value, endpoint: &str) -> (Vec<String>, Vec<String>) {
         .iter()
         .find(|e| e["endpoint"] == endpoint)
         .unwrap_or_else(|| panic!("{endpoint} not discovered: {inventory:#?}"));
-    let strings = |v: &Value| v.as_array().expect("array").iter().filter_map(|s| s.as_str().map(str::to_string)).collect();
+    let strings =
+        |v: &Value| v.as_array().expect("array").iter().filter_map(|s| s.as_str().map(str::to_string)).collect();
     (strings(&e["methods"]), strings(&e["sources"]))
 }
 
 fn endpoints(report: &Value) -> Vec<String> {
-    report["inventory"].as_array().expect("inventory").iter().filter_map(|e| e["endpoint"].as_str().map(str::to_string)).collect()
+    report["inventory"]
+        .as_array()
+        .expect("inventory")
+        .iter()
+        .filter_map(|e| e["endpoint"].as_str().map(str::to_string))
+        .collect()
 }
 
 /// The data-exposure finding on `endpoint`, panicking with every finding when it is missing.
@@ -112,7 +118,8 @@ fn endpoints_referenced_only_from_javascript_are_scanned_and_vendored_bundles_ig
     assert!(pii(leak).contains(&"credit_card"), "{leak}");
     // The vendored jQuery build names paths too; they are neither endpoints nor requested.
     assert!(!endpoints(&leaky.report).iter().any(|e| e.contains("jq-")), "{:?}", endpoints(&leaky.report));
-    let from_vendor: Vec<_> = leaky.requests.iter().filter(|r| r["path"].as_str().unwrap_or("").contains("jq-")).collect();
+    let from_vendor: Vec<_> =
+        leaky.requests.iter().filter(|r| r["path"].as_str().unwrap_or("").contains("jq-")).collect();
     assert!(from_vendor.is_empty(), "paths from a vendored bundle were requested: {from_vendor:?}");
     // The script also calls a state-changing GET; discovery never sends it.
     assert!(!leaky.requests.iter().any(|r| r["path"] == "/api/session/logout"), "discovery called /api/session/logout");
@@ -179,9 +186,7 @@ fn catch_all_under_api_turns_no_guess_or_script_path_into_an_endpoint() {
     let scanned = scan_target("api_catchall", &[]);
     let eps = endpoints(&scanned.report);
     assert!(eps.contains(&"/api/v1/orders".to_string()), "{eps:?}");
-    let invented: Vec<_> = eps
-        .iter()
-        .filter(|e| !matches!(e.as_str(), "/" | "/api/v1/orders" | "/static/app.js"))
-        .collect();
+    let invented: Vec<_> =
+        eps.iter().filter(|e| !matches!(e.as_str(), "/" | "/api/v1/orders" | "/static/app.js")).collect();
     assert!(invented.is_empty(), "the /api catch-all's answers became endpoints: {invented:?}");
 }

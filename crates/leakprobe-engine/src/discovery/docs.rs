@@ -21,14 +21,18 @@ const EXAMPLE_WINDOW: usize = 600;
 
 #[allow(clippy::unwrap_used)] // constant patterns
 static METHOD_PATH: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(GET|POST|PUT|PATCH|DELETE)\s+((?:https?://[^\s/]+)?/[A-Za-z0-9_\-./{}:<>~%]*(?:\?[A-Za-z0-9_\-.=&{}%]*)?)").unwrap()
+    Regex::new(
+        r"\b(GET|POST|PUT|PATCH|DELETE)\s+((?:https?://[^\s/]+)?/[A-Za-z0-9_\-./{}:<>~%]*(?:\?[A-Za-z0-9_\-.=&{}%]*)?)",
+    )
+    .unwrap()
 });
 #[allow(clippy::unwrap_used)]
 static CODE_PATH: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?is)<(?:code|pre)\b[^>]*>\s*(/[A-Za-z0-9_\-./{}:~]+(?:\?[A-Za-z0-9_\-.=&{}%]*)?)\s*</(?:code|pre)>|`(/[A-Za-z0-9_\-./{}:~]+)`").unwrap()
 });
 #[allow(clippy::unwrap_used)]
-static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)<(?:script|style)\b.*?</(?:script|style)\s*>|<[^>]+>").unwrap());
+static TAG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?s)<(?:script|style)\b.*?</(?:script|style)\s*>|<[^>]+>").unwrap());
 /// Framework-style parameters: Flask `<int:id>`, Express `:id`.
 #[allow(clippy::unwrap_used)]
 static FLASK_PARAM: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"<(?:[a-z]+:)?([A-Za-z_][A-Za-z0-9_]*)>").unwrap());
@@ -53,8 +57,10 @@ pub fn from_exchange(ex: &Exchange, base: &Url) -> Vec<Candidate> {
 
 pub fn from_text(page_text: &str, page: &Url, base: &Url) -> Vec<Candidate> {
     let mut out: Vec<Candidate> = Vec::new();
-    let code_paths: Vec<String> =
-        CODE_PATH.captures_iter(page_text).filter_map(|c| c.get(1).or(c.get(2)).map(|m| m.as_str().to_string())).collect();
+    let code_paths: Vec<String> = CODE_PATH
+        .captures_iter(page_text)
+        .filter_map(|c| c.get(1).or(c.get(2)).map(|m| m.as_str().to_string()))
+        .collect();
     // Tags out, entities decoded: `POST <code>/api/orders</code>` and `GET&nbsp;/x` read as text.
     let text = decode_entities(&TAG.replace_all(page_text, " ").replace("&nbsp;", " "));
     let matches: Vec<_> = METHOD_PATH.captures_iter(&text).collect();
@@ -94,7 +100,14 @@ pub fn from_text(page_text: &str, page: &Url, base: &Url) -> Vec<Candidate> {
         }
         let Some((declared, concrete)) = path_of(&decode_entities(&raw), page, base) else { continue };
         if !out.iter().any(|o| o.declared == declared) {
-            out.push(Candidate { declared, concrete, method: "GET", source: Source::Docs, body: None, params: Vec::new() });
+            out.push(Candidate {
+                declared,
+                concrete,
+                method: "GET",
+                source: Source::Docs,
+                body: None,
+                params: Vec::new(),
+            });
         }
     }
     out

@@ -55,7 +55,14 @@ pub fn from_html(html: &str, page: &Url, base: &Url) -> Vec<Candidate> {
                 .collect();
             let concrete = if query.is_empty() { path.clone() } else { format!("{path}?{}", query.join("&")) };
             let params = fields.into_iter().map(|f| Param { location: ParamLocation::Query, ..f }).collect();
-            out.push(Candidate { declared: concrete.clone(), concrete, method: "GET", source: Source::Form, body: None, params });
+            out.push(Candidate {
+                declared: concrete.clone(),
+                concrete,
+                method: "GET",
+                source: Source::Form,
+                body: None,
+                params,
+            });
         } else {
             let body = BodyTemplate { method: "POST".into(), encoding, fields, example: None, source: Source::Form };
             out.push(Candidate {

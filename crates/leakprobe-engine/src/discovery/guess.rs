@@ -33,9 +33,18 @@ pub fn guesses(inventory: &Inventory) -> Vec<Candidate> {
     out.extend(fixed);
     let mut seen = BTreeSet::new();
     out.into_iter()
-        .filter(|p| seen.insert(p.clone()) && !inventory.endpoints().any(|e| e.examples.contains(p) || &e.template == p))
+        .filter(|p| {
+            seen.insert(p.clone()) && !inventory.endpoints().any(|e| e.examples.contains(p) || &e.template == p)
+        })
         .take(MAX_GUESSES)
-        .map(|p| Candidate { declared: p.clone(), concrete: p, method: "GET", source: Source::Guess, body: None, params: Vec::new() })
+        .map(|p| Candidate {
+            declared: p.clone(),
+            concrete: p,
+            method: "GET",
+            source: Source::Guess,
+            body: None,
+            params: Vec::new(),
+        })
         .collect()
 }
 
@@ -50,7 +59,9 @@ fn version_siblings(inventory: &Inventory) -> Vec<String> {
         let sample = e.sample_path();
         let path = sample.split('?').next().unwrap_or(&sample);
         let segments: Vec<&str> = path.split('/').collect();
-        let Some((i, n)) = segments.iter().enumerate().find_map(|(i, s)| Some((i, version_number(s)?))) else { continue };
+        let Some((i, n)) = segments.iter().enumerate().find_map(|(i, s)| Some((i, version_number(s)?))) else {
+            continue;
+        };
         for sibling in [n.checked_sub(1), Some(n + 1)].into_iter().flatten() {
             let mut s = segments.clone();
             let v = format!("v{sibling}");

@@ -35,9 +35,8 @@ static JQUERY: LazyLock<Regex> =
 #[allow(clippy::unwrap_used)]
 static URL_OPTION: LazyLock<Regex> = LazyLock::new(|| Regex::new(&format!(r"\burl\s*:\s*{LITERAL}")).unwrap());
 #[allow(clippy::unwrap_used)]
-static XHR_OPEN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r#"\.open\s*\(\s*['"]([A-Za-z]+)['"]\s*,\s*{LITERAL}"#)).unwrap()
-});
+static XHR_OPEN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r#"\.open\s*\(\s*['"]([A-Za-z]+)['"]\s*,\s*{LITERAL}"#)).unwrap());
 #[allow(clippy::unwrap_used)]
 static METHOD_OPTION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"\b(?:method|type)\s*:\s*['"]([A-Za-z]+)['"]"#).unwrap());
@@ -224,6 +223,7 @@ mod tests {
 
     #[test]
     fn other_origins_and_non_paths_are_ignored() {
-        assert!(paths(r#"fetch("https://cdn.elsewhere.invalid/api/x"); fetch("data:text/plain,hi"); "/api/x y""#).is_empty());
+        assert!(paths(r#"fetch("https://cdn.elsewhere.invalid/api/x"); fetch("data:text/plain,hi"); "/api/x y""#)
+            .is_empty());
     }
 }
