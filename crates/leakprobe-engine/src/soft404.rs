@@ -196,6 +196,47 @@ fn json_keys(body: &[u8]) -> Option<Vec<String>> {
 mod sibling_tests {
     use super::*;
 
+    fn answer(path: &str, status: u16, body: &str) -> Exchange {
+        Exchange {
+            method: reqwest::Method::GET,
+            url: url::Url::parse("http://127.0.0.1").and_then(|u| u.join(path)).expect("url"),
+            request_headers: Vec::new(),
+            request_body: None,
+            status: Some(status),
+            headers: reqwest::header::HeaderMap::new(),
+            body: bytes::Bytes::copy_from_slice(body.as_bytes()),
+            truncated: false,
+            elapsed: std::time::Duration::ZERO,
+            error: None,
+            identity: None,
+            auth: crate::client::AuthMode::Normal,
+        }
+    }
+
+    #[test]
+    fn a_directory_catch_all_is_told_from_real_endpoints() {
+        let random = "/api/v0/k2j4h5g6f7d8s9a0q1w2";
+        let catch_all = SiblingModel::from_exchange(&answer(
+            random,
+            200,
+            &format!(r#"{{"error": "not found", "path": "{random}"}}"#),
+        ));
+        let guess = answer("/api/v0/users", 200, r#"{"error": "not found", "path": "/api/v0/users"}"#);
+        assert!(catch_all.is_not_found(&guess), "the same error object with another path echoed");
+        let real = answer("/api/v0/users", 200, r#"{"users": [{"id": 1}]}"#);
+        assert!(!catch_all.is_not_found(&real));
+
+        // A POST-only catch-all answers every GET with 405: a 405 proves nothing there.
+        let post_only = SiblingModel::from_exchange(&answer("/hooks/zz", 405, "Method Not Allowed"));
+        assert!(post_only.is_not_found(&answer("/hooks/stripe", 405, "Method Not Allowed")));
+        // Where unknown paths are honest 404s, a 405 is a real POST-only route.
+        let honest = SiblingModel::from_exchange(&answer("/orders/zz", 404, "{}"));
+        assert!(!honest.is_not_found(&answer("/orders/lookup", 405, "{}")));
+        // A parameter route failing on any word is not a path per word.
+        let failing = SiblingModel::from_exchange(&answer("/api/users/zz", 500, "<title>ValueError zz</title>"));
+        assert!(failing.is_not_found(&answer("/api/users/config", 500, "<title>ValueError config</title>")));
+    }
+
     #[test]
     fn directories_of_paths() {
         assert_eq!(directory_of("/api/v0/users/1"), "/api/v0/users/");
