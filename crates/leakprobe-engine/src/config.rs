@@ -40,6 +40,9 @@ pub struct ScanConfig {
     pub identities: Vec<Identity>,
     /// Allow requests that may change state (well-formed writes, mass assignment, SSRF canaries).
     pub active: bool,
+    /// Run only these checks (by id); `None` runs every check. Recon, discovery and inventory
+    /// still run in full, because a check needs them to find what it looks at.
+    pub only_checks: Option<Vec<&'static str>>,
 }
 
 impl ScanConfig {
@@ -61,11 +64,17 @@ impl ScanConfig {
             wordlist: true,
             identities: Vec::new(),
             active: false,
+            only_checks: None,
         })
     }
 }
 
 impl ScanConfig {
+    /// Whether the check with this id runs in this scan (see [`ScanConfig::only_checks`]).
+    pub fn runs(&self, check: &str) -> bool {
+        self.only_checks.as_ref().is_none_or(|only| only.contains(&check))
+    }
+
     /// Moves `--header` values that carry credentials into an identity named `cli`, so that probes
     /// meant to be anonymous are anonymous; other headers stay on every request.
     pub fn credential_headers_as_identity(&mut self) {

@@ -35,6 +35,9 @@ pub struct ConfigFile {
     /// `[[identity]]` blocks: credentials, roles, login flows and HMAC signing.
     #[serde(default, rename = "identity")]
     pub identities: Vec<leakprobe_engine::identity::IdentityConfig>,
+    /// `[mcp]`: what `leakprobe mcp` may scan (read only by that subcommand).
+    #[serde(default)]
+    pub mcp: Option<leakprobe_mcp::McpOptions>,
 }
 
 /// One `[[suppression]]`: at least one selector (`id`, `check`, `category`, `endpoint`; all given
