@@ -22,7 +22,7 @@ RAW_PII = [
     "512-44-7781", "623-18-9042", "401-72-3356",
     "maria.keller@northwind-mail.com", "d.okafor@fabrikam-post.net", "+1 415 555 0134",
 ]
-SNIPPET_SECRETS = ["ops.lead@tailspin-air.com", "078-05-1120", "sk_live_9fQ2xT7LmZ4pR8vW1cY6bN3d"]
+SNIPPET_SECRETS = ["ops.lead@tailspin-air.com", "372-84-1956", "sk_live_9fQ2xT7LmZ4pR8vW1cY6bN3d"]
 SEEN_TEXT = []
 
 
@@ -137,7 +137,7 @@ async def flow(args) -> dict:
         assert leak["id"] in [e["id"] for e in diff["disappeared"]], diff
         assert diff["score_change"] == second["score"] - first["score"] and not diff["appeared"], diff
 
-        snippet = ("2026-12-01 10:42:07 INFO login ok user=ops.lead@tailspin-air.com ssn=078-05-1120\n"
+        snippet = ("2026-12-01 10:42:07 INFO login ok user=ops.lead@tailspin-air.com ssn=372-84-1956\n"
                    "2026-12-01 10:42:09 DEBUG charging with stripe key sk_live_9fQ2xT7LmZ4pR8vW1cY6bN3d\n")
         found = await call(client, "detect_pii", {"text": snippet})
         kinds = {m["type"] for m in found["matches"]}

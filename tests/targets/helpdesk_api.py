@@ -47,6 +47,11 @@ TICKETS = [
 ]
 
 PUBLIC_FIELDS = ("id", "name", "plan")
+# SQLite integers are 64-bit; larger ids cannot name a row.
+MAX_ID = 2**63 - 1
+
+# Deployed behind the team's reverse proxy, which rewrites the Server header.
+HIDE_SERVER_VERSION = True
 
 
 def get_db():
@@ -87,6 +92,8 @@ def list_customers():
 
 @api.get("/customers/<int:customer_id>")
 def get_customer(customer_id):
+    if customer_id > MAX_ID:
+        abort(404)
     row = get_db().execute("SELECT * FROM customers WHERE id = ?", (customer_id,)).fetchone()
     if row is None:
         abort(404)

@@ -14,7 +14,8 @@ pub struct Explanation {
     pub why_it_matters: String,
     /// The `## Remediation (Flask)` section, Markdown.
     pub remediation_flask: String,
-    /// The code blocks of the remediation, ready to adapt.
+    /// The code of the remediation, ready to adapt: its fenced blocks, or where it has none, the
+    /// inline code it names (`to_public_dict()`, `app.run(debug=False)`).
     pub fix_code: Vec<String>,
     pub cwe: Vec<String>,
     pub owasp: &'static str,
@@ -32,7 +33,7 @@ pub fn explain(check: &'static CheckInfo, finding: Option<FindingView>) -> Expla
         summary: check.summary,
         what_it_finds: section(check.docs, "## What it finds"),
         why_it_matters: section(check.docs, "## Why it matters"),
-        fix_code: code_blocks(&remediation),
+        fix_code: fix_code(&remediation),
         remediation_flask: remediation,
         cwe: check.cwe.iter().map(|c| format!("CWE-{c}")).collect(),
         owasp: check.category.owasp(),
@@ -48,6 +49,21 @@ fn section(docs: &str, heading: &str) -> String {
     let body = body.find('\n').map_or("", |i| &body[i + 1..]);
     let end = body.find("\n## ").unwrap_or(body.len());
     body[..end].trim().to_string()
+}
+
+fn fix_code(remediation: &str) -> Vec<String> {
+    let blocks = code_blocks(remediation);
+    if !blocks.is_empty() {
+        return blocks;
+    }
+    let mut spans = Vec::new();
+    for (i, span) in remediation.split('`').enumerate() {
+        // Odd pieces are inside backticks; only those that read as code, not as a bare word.
+        if i % 2 == 1 && span.contains(['(', '=', '.', '@']) && !spans.iter().any(|s: &String| s == span) {
+            spans.push(span.to_string());
+        }
+    }
+    spans
 }
 
 /// The contents of every fenced block, without the fences.
@@ -80,6 +96,12 @@ mod tests {
             assert!(!e.remediation_flask.is_empty(), "{}: remediation", check.id);
             assert!(!e.cwe.is_empty() && e.owasp.starts_with("API"), "{}", check.id);
         }
+    }
+
+    #[test]
+    fn inline_code_stands_in_when_the_remediation_has_no_block() {
+        let md = "Turn `debug` off: remove `debug=True` from `app.run()`.";
+        assert_eq!(fix_code(md), vec!["debug=True".to_string(), "app.run()".to_string()]);
     }
 
     #[test]
