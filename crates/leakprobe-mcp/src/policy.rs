@@ -105,10 +105,10 @@ mod tests {
             assert!(target(&s, ok).is_ok(), "{ok} should be allowed");
         }
         for refused in ["http://192.0.2.1/", "http://192.0.2.7:8081/", "http://evil.localhost/", "http://staging.example.evil/", "http://10.0.0.1/"] {
-            assert!(target(&s, refused).unwrap_err().0.starts_with("refused"), "{refused} should be refused");
+            assert!(target(&s, refused).expect_err(refused).0.starts_with("refused"), "{refused} should be refused");
         }
         for malformed in ["127.0.0.1:5000", "ftp://127.0.0.1/", "not a url", "http://user:pw@127.0.0.1/"] {
-            assert!(target(&s, malformed).unwrap_err().0.starts_with("malformed URL"), "{malformed}");
+            assert!(target(&s, malformed).expect_err(malformed).0.starts_with("malformed URL"), "{malformed}");
         }
     }
 
@@ -125,7 +125,7 @@ mod tests {
     fn files_are_confined_to_the_working_directory() {
         let s = settings(&[]);
         assert!(confined_file(&s, "Cargo.toml", "path").is_ok());
-        assert!(confined_file(&s, "../leakprobe/Cargo.toml", "path").unwrap_err().0.contains(".."));
-        assert!(confined_file(&s, "/etc/passwd", "path").unwrap_err().0.contains("outside"));
+        assert!(confined_file(&s, "../leakprobe/Cargo.toml", "path").expect_err("..").0.contains(".."));
+        assert!(confined_file(&s, "/etc/passwd", "path").expect_err("outside").0.contains("outside"));
     }
 }
