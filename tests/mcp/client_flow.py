@@ -118,6 +118,11 @@ async def flow(args) -> dict:
         assert before["status"] == "still_present" and before["fixed"] is False, before
         assert before["check"] == "pii_in_response" and before["finding"]["id"] == leak["id"], before
         out["rescan_requests"] = before["requests"]
+        # Only the one check ran: fewer requests than the full scan, and the history says so.
+        assert before["requests"] < first["requests"], (before["requests"], first["requests"])
+        partial = await call(client, "get_scan", {"scan_id": before["rescan_id"]})
+        assert partial["only_checks"] == ["pii_in_response"], partial.get("only_checks")
+        assert {f["check"] for f in partial["findings"]} == {"pii_in_response"}, partial["findings"]
 
         # The developer ships the fix: the flag switches the serialiser to public fields.
         with open(args.flags, "w", encoding="utf-8") as f:
@@ -207,15 +212,24 @@ async def refusals(args) -> dict:
     return out
 
 
+async def permitted(args) -> dict:
+    """A server whose leakprobe.toml allows active scans runs one."""
+    async with connect(args.server) as client:
+        scan = await call(client, "scan_api", {"url": args.target, "active": True, "max_requests": 300, "time_limit": "60s"})
+        assert scan["scan_id"] and scan["requests"] > 0, scan
+        await refused(client, "scan_api", {"url": "http://192.0.2.1/"}, "refused", "allow-list")
+        return {"active_scan_requests": scan["requests"]}
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["flow", "refusals"])
+    parser.add_argument("mode", choices=["flow", "refusals", "permitted"])
     parser.add_argument("--server", required=True)
     parser.add_argument("--target", required=True)
     parser.add_argument("--flags")
     parser.add_argument("--request-log")
     args = parser.parse_args()
-    out = asyncio.run(flow(args) if args.mode == "flow" else refusals(args))
+    out = asyncio.run({"flow": flow, "refusals": refusals, "permitted": permitted}[args.mode](args))
     print(json.dumps(out))
 
 

@@ -96,13 +96,18 @@ pub fn diff(old: &Report, new: &Report) -> Diff {
             changes.push(format!("data: [{}] → [{}]", list(was), list(f)));
         }
         if was.is_active() != f.is_active() {
-            changes.push(if f.is_active() { "suppressed → active".to_string() } else { "active → suppressed".to_string() });
+            changes.push(if f.is_active() {
+                "suppressed → active".to_string()
+            } else {
+                "active → suppressed".to_string()
+            });
         }
         if !changes.is_empty() {
             changed.push(Change { finding: entry(c, f), changes });
         }
     }
-    let disappeared = old.findings().filter(|(_, f)| !after.contains_key(f.id.as_str())).map(|(c, f)| entry(c, f)).collect();
+    let disappeared =
+        old.findings().filter(|(_, f)| !after.contains_key(f.id.as_str())).map(|(c, f)| entry(c, f)).collect();
     Diff {
         old: side(old),
         new: side(new),

@@ -35,7 +35,10 @@ pub use settings::{McpOptions, Settings};
 /// Serves one client on stdin/stdout until it disconnects. Logs go to stderr only: stdout is
 /// the protocol.
 pub async fn serve_stdio(settings: Settings) -> anyhow::Result<()> {
-    let service = LeakprobeServer::new(settings).serve(rmcp::transport::stdio()).await.context("MCP handshake on stdio failed")?;
+    let service = LeakprobeServer::new(settings)
+        .serve(rmcp::transport::stdio())
+        .await
+        .context("MCP handshake on stdio failed")?;
     service.waiting().await.context("MCP stdio session ended with an error")?;
     Ok(())
 }
@@ -43,7 +46,10 @@ pub async fn serve_stdio(settings: Settings) -> anyhow::Result<()> {
 /// Serves streamable HTTP at `http://ADDR/mcp` until Ctrl-C. `addr` must be a loopback address:
 /// the server runs scans on request and has no authentication of its own.
 pub async fn serve_http(addr: SocketAddr, settings: Settings) -> anyhow::Result<()> {
-    anyhow::ensure!(addr.ip().is_loopback(), "--http must listen on a loopback address (127.0.0.1 or [::1]), not {addr}");
+    anyhow::ensure!(
+        addr.ip().is_loopback(),
+        "--http must listen on a loopback address (127.0.0.1 or [::1]), not {addr}"
+    );
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
     let server = LeakprobeServer::new(settings);

@@ -70,7 +70,10 @@ pub fn confined_file(settings: &Settings, input: &str, what: &str) -> Result<Pat
     }
     let path = Path::new(input);
     if path.components().any(|c| c == Component::ParentDir) {
-        return Err(Refusal(format!("refused: {what} `{input}` contains `..`; give a path inside {}", settings.root.display())));
+        return Err(Refusal(format!(
+            "refused: {what} `{input}` contains `..`; give a path inside {}",
+            settings.root.display()
+        )));
     }
     let joined = if path.is_absolute() { path.to_path_buf() } else { settings.root.join(path) };
     let canonical = joined.canonicalize().map_err(|e| Refusal(format!("{what} `{input}`: {e}")))?;
@@ -101,10 +104,23 @@ mod tests {
     #[test]
     fn loopback_is_allowed_and_everything_else_needs_the_allow_list() {
         let s = settings(&["staging.example", "192.0.2.7:8080"]);
-        for ok in ["http://127.0.0.1:5000", "http://127.9.9.9/", "http://[::1]:80/api", "http://localhost:3000", "https://staging.example/v1", "http://192.0.2.7:8080/"] {
+        for ok in [
+            "http://127.0.0.1:5000",
+            "http://127.9.9.9/",
+            "http://[::1]:80/api",
+            "http://localhost:3000",
+            "https://staging.example/v1",
+            "http://192.0.2.7:8080/",
+        ] {
             assert!(target(&s, ok).is_ok(), "{ok} should be allowed");
         }
-        for refused in ["http://192.0.2.1/", "http://192.0.2.7:8081/", "http://evil.localhost/", "http://staging.example.evil/", "http://10.0.0.1/"] {
+        for refused in [
+            "http://192.0.2.1/",
+            "http://192.0.2.7:8081/",
+            "http://evil.localhost/",
+            "http://staging.example.evil/",
+            "http://10.0.0.1/",
+        ] {
             assert!(target(&s, refused).expect_err(refused).0.starts_with("refused"), "{refused} should be refused");
         }
         for malformed in ["127.0.0.1:5000", "ftp://127.0.0.1/", "not a url", "http://user:pw@127.0.0.1/"] {

@@ -19,7 +19,11 @@ pub const MAX_REQUESTS: usize = 10_000;
 pub const MAX_TIME_LIMIT: Duration = Duration::from_secs(600);
 
 /// The scan `request` asks for, or why it may not run. Nothing here sends a request.
-pub fn config(settings: &Settings, request: &ScanRequest, only_checks: Option<Vec<&'static str>>) -> Result<ScanConfig, Refusal> {
+pub fn config(
+    settings: &Settings,
+    request: &ScanRequest,
+    only_checks: Option<Vec<&'static str>>,
+) -> Result<ScanConfig, Refusal> {
     let target = policy::target(settings, &request.url)?;
     policy::active(settings, request.active)?;
     let mut config = ScanConfig::new(target.as_str()).map_err(|e| Refusal(format!("malformed URL: {e}")))?;
@@ -29,7 +33,10 @@ pub fn config(settings: &Settings, request: &ScanRequest, only_checks: Option<Ve
         config.spec = Some(if spec.starts_with("http://") || spec.starts_with("https://") {
             let url = policy::target(settings, spec)?;
             if url.origin() != target.origin() {
-                return Err(Refusal(format!("refused: the spec URL must be on the target's origin {}", target.origin().ascii_serialization())));
+                return Err(Refusal(format!(
+                    "refused: the spec URL must be on the target's origin {}",
+                    target.origin().ascii_serialization()
+                )));
             }
             SpecSource::Url(url.to_string())
         } else {
@@ -65,7 +72,8 @@ fn parse_duration(s: &str) -> Result<Duration, Refusal> {
     if let Ok(secs) = s.trim().parse::<u64>() {
         return Ok(Duration::from_secs(secs));
     }
-    humantime::parse_duration(s.trim()).map_err(|e| Refusal(format!("time_limit `{s}` is not a duration like 90s or 2m ({e})")))
+    humantime::parse_duration(s.trim())
+        .map_err(|e| Refusal(format!("time_limit `{s}` is not a duration like 90s or 2m ({e})")))
 }
 
 /// Engine progress as MCP `notifications/progress`: one at the start and one after each phase,
@@ -81,12 +89,17 @@ const STEPS: usize = 5;
 
 impl McpProgress {
     /// `None` when the client asked for no progress (no progress token).
-    pub fn start(peer: Peer<RoleServer>, token: Option<ProgressToken>) -> Option<(McpProgress, tokio::task::JoinHandle<()>)> {
+    pub fn start(
+        peer: Peer<RoleServer>,
+        token: Option<ProgressToken>,
+    ) -> Option<(McpProgress, tokio::task::JoinHandle<()>)> {
         let token = token?;
         let (tx, mut rx) = mpsc::unbounded_channel::<(usize, String)>();
         let forward = tokio::spawn(async move {
             while let Some((step, message)) = rx.recv().await {
-                let param = ProgressNotificationParam::new(token.clone(), step as f64).with_total(STEPS as f64).with_message(message);
+                let param = ProgressNotificationParam::new(token.clone(), step as f64)
+                    .with_total(STEPS as f64)
+                    .with_message(message);
                 if peer.notify_progress(param).await.is_err() {
                     break;
                 }

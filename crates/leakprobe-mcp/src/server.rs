@@ -14,7 +14,9 @@ use rmcp::model::{
     RequestMetaObject, Resource, ResourceContents, ResourceTemplate, Role, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
-use rmcp::{prompt, prompt_handler, prompt_router, schemars, tool, tool_handler, tool_router, Peer, RoleServer, ServerHandler};
+use rmcp::{
+    prompt, prompt_handler, prompt_router, schemars, tool, tool_handler, tool_router, Peer, RoleServer, ServerHandler,
+};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 
@@ -51,7 +53,11 @@ impl LeakprobeServer {
 
     pub fn with_store(settings: Settings, store: Arc<dyn ScanStore>) -> Self {
         let shared = Shared { settings, store, scans: Semaphore::new(PARALLEL_SCANS), detector: Detector::new() };
-        LeakprobeServer { shared: Arc::new(shared), tool_router: Self::tool_router(), prompt_router: Self::prompt_router() }
+        LeakprobeServer {
+            shared: Arc::new(shared),
+            tool_router: Self::tool_router(),
+            prompt_router: Self::prompt_router(),
+        }
     }
 
     fn record(&self, scan_id: &str) -> Result<Arc<ScanRecord>, Refusal> {
@@ -253,13 +259,17 @@ impl LeakprobeServer {
         ok(views::to_text(&views::scan(&record)))
     }
 
-    #[tool(description = "The result of an earlier scan by its scan_id: score, grade, category table, redacted findings.")]
+    #[tool(
+        description = "The result of an earlier scan by its scan_id: score, grade, category table, redacted findings."
+    )]
     async fn get_scan(&self, Parameters(args): Parameters<ScanIdArgs>) -> Result<CallToolResult, ErrorData> {
         let record = try_tool!(self.record(&args.scan_id));
         ok(views::to_text(&views::scan(&record)))
     }
 
-    #[tool(description = "Earlier scans of this server, newest first: scan_id, target, time, score, grade, finding count.")]
+    #[tool(
+        description = "Earlier scans of this server, newest first: scan_id, target, time, score, grade, finding count."
+    )]
     async fn list_scans(&self, Parameters(args): Parameters<ListScansArgs>) -> Result<CallToolResult, ErrorData> {
         let limit = args.limit.unwrap_or(20).clamp(1, 100);
         let offset = args.offset.unwrap_or(0);
@@ -277,7 +287,10 @@ impl LeakprobeServer {
                     return refused(&Refusal(format!("scan `{scan_id}` has no finding `{finding_id}`")));
                 };
                 let Some(check) = checks::find(&finding.check) else {
-                    return refused(&Refusal(format!("finding `{finding_id}` names an unknown check `{}`", finding.check)));
+                    return refused(&Refusal(format!(
+                        "finding `{finding_id}` names an unknown check `{}`",
+                        finding.check
+                    )));
                 };
                 explain(check, Some(views::finding(category, finding)))
             }
@@ -307,7 +320,10 @@ impl LeakprobeServer {
             return refused(&Refusal(format!("scan `{}` has no finding `{}`", args.scan_id, args.finding_id)));
         };
         let Some(check) = checks::find(&finding.check) else {
-            return refused(&Refusal(format!("finding `{}` names an unknown check `{}`", args.finding_id, finding.check)));
+            return refused(&Refusal(format!(
+                "finding `{}` names an unknown check `{}`",
+                args.finding_id, finding.check
+            )));
         };
         let rescan = try_tool!(self.run(record.request.clone(), Some(vec![check.id]), &meta, peer).await);
         let now = rescan.report.findings().find(|(_, f)| f.id == args.finding_id).map(|(c, f)| views::finding(c, f));
@@ -374,7 +390,9 @@ fn read_capped(path: &std::path::Path) -> Result<Vec<u8>, Refusal> {
     use std::io::Read;
     let file = std::fs::File::open(path).map_err(|e| Refusal(format!("{}: {e}", path.display())))?;
     let mut bytes = Vec::new();
-    file.take(pii::MAX_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(|e| Refusal(format!("{}: {e}", path.display())))?;
+    file.take(pii::MAX_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Refusal(format!("{}: {e}", path.display())))?;
     if bytes.len() > pii::MAX_BYTES {
         return Err(Refusal(format!("{} is larger than {} bytes", path.display(), pii::MAX_BYTES)));
     }
@@ -426,11 +444,16 @@ impl ServerHandler for LeakprobeServer {
         let (scans, _) = self.shared.store.list(None, 100, 0);
         let scans = scans.iter().map(|r| {
             Resource::new(format!("leakprobe://scans/{}", r.id), format!("scan {}", r.id))
-                .with_description(format!("Report of {} at {}: {} ({})", r.report.target, r.report.started_at, r.report.score, r.report.grade))
+                .with_description(format!(
+                    "Report of {} at {}: {} ({})",
+                    r.report.target, r.report.started_at, r.report.score, r.report.grade
+                ))
                 .with_mime_type("application/json")
         });
         let docs = CHECKS.iter().map(|c| {
-            Resource::new(format!("leakprobe://checks/{}", c.id), c.id).with_description(c.summary).with_mime_type("text/markdown")
+            Resource::new(format!("leakprobe://checks/{}", c.id), c.id)
+                .with_description(c.summary)
+                .with_mime_type("text/markdown")
         });
         Ok(ListResourcesResult::with_all_items(scans.chain(docs).collect()))
     }
@@ -458,16 +481,21 @@ impl ServerHandler for LeakprobeServer {
         let uri = request.uri.as_str();
         let contents = if let Some(id) = uri.strip_prefix("leakprobe://scans/") {
             let record = self.record(id).map_err(|r| ErrorData::resource_not_found(r.0, None))?;
-            let mut report = serde_json::to_value(&record.report).map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
+            let mut report =
+                serde_json::to_value(&record.report).map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
             views::scrub(&mut report);
-            let text = serde_json::to_string_pretty(&report).map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
+            let text =
+                serde_json::to_string_pretty(&report).map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
             ResourceContents::text(text, uri).with_mime_type("application/json")
         } else if let Some(id) = uri.strip_prefix("leakprobe://checks/") {
-            let check = checks::find(id).ok_or_else(|| ErrorData::resource_not_found(format!("no check `{id}`"), None))?;
+            let check =
+                checks::find(id).ok_or_else(|| ErrorData::resource_not_found(format!("no check `{id}`"), None))?;
             ResourceContents::text(check.docs, uri).with_mime_type("text/markdown")
         } else {
             return Err(ErrorData::resource_not_found(
-                format!("unknown resource `{uri}`; leakprobe serves leakprobe://scans/{{id}} and leakprobe://checks/{{id}}"),
+                format!(
+                    "unknown resource `{uri}`; leakprobe serves leakprobe://scans/{{id}} and leakprobe://checks/{{id}}"
+                ),
                 None,
             ));
         };

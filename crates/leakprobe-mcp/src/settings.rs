@@ -36,9 +36,15 @@ pub struct Settings {
 
 impl Settings {
     /// File options plus flags; a flag only ever adds permissions the file did not give.
-    pub fn resolve(file: Option<McpOptions>, allow_hosts: &[String], allow_active: bool, root: PathBuf) -> std::io::Result<Settings> {
+    pub fn resolve(
+        file: Option<McpOptions>,
+        allow_hosts: &[String],
+        allow_active: bool,
+        root: PathBuf,
+    ) -> std::io::Result<Settings> {
         let file = file.unwrap_or_default();
-        let mut hosts: Vec<String> = file.allow_hosts.iter().chain(allow_hosts).map(|h| h.trim().to_ascii_lowercase()).collect();
+        let mut hosts: Vec<String> =
+            file.allow_hosts.iter().chain(allow_hosts).map(|h| h.trim().to_ascii_lowercase()).collect();
         hosts.retain(|h| !h.is_empty());
         hosts.dedup();
         Ok(Settings { allow_hosts: hosts, allow_active: file.allow_active || allow_active, root: root.canonicalize()? })

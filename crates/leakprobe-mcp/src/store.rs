@@ -57,7 +57,8 @@ impl ScanStore for MemoryStore {
 
     fn list(&self, target: Option<&str>, limit: usize, offset: usize) -> (Vec<Arc<ScanRecord>>, usize) {
         let scans = self.scans.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let matching: Vec<_> = scans.iter().rev().filter(|s| target.is_none_or(|t| s.report.target.starts_with(t))).collect();
+        let matching: Vec<_> =
+            scans.iter().rev().filter(|s| target.is_none_or(|t| s.report.target.starts_with(t))).collect();
         let total = matching.len();
         (matching.into_iter().skip(offset).take(limit).cloned().collect(), total)
     }

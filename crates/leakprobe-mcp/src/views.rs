@@ -85,7 +85,10 @@ pub fn scan(record: &ScanRecord) -> ScanView {
             owasp: c.owasp(),
             score: cat.score,
             grade: cat.grade.to_string(),
-            severity: serde_json::to_value(cat.severity).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+            severity: serde_json::to_value(cat.severity)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
             findings: cat.findings.len(),
         })
         .collect();
@@ -167,7 +170,8 @@ pub fn scrub(value: &mut Value) {
 }
 
 fn must_mask(m: &leakprobe_detect::Match) -> bool {
-    let secret = matches!(m.kind, PiiType::ApiKey | PiiType::Token | PiiType::PrivateKey | PiiType::Secret | PiiType::Password);
+    let secret =
+        matches!(m.kind, PiiType::ApiKey | PiiType::Token | PiiType::PrivateKey | PiiType::Secret | PiiType::Password);
     let identifying = matches!(m.kind, PiiType::Email | PiiType::Ssn | PiiType::CreditCard | PiiType::Iban);
     (secret && m.confidence >= Confidence::Medium) || (identifying && m.confidence >= Confidence::High)
 }

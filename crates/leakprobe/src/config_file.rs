@@ -144,6 +144,15 @@ mod tests {
     }
 
     #[test]
+    fn the_mcp_section_sits_next_to_suppressions_and_rejects_typos() {
+        let config = parse("[mcp]\nallow_hosts = [\"staging.example\"]\nallow_active = true\n").expect("valid");
+        let mcp = config.mcp.expect("[mcp]");
+        assert_eq!(mcp.allow_hosts, vec!["staging.example".to_string()]);
+        assert!(mcp.allow_active);
+        assert!(parse("[mcp]\nallow_host = [\"x\"]").is_err());
+    }
+
+    #[test]
     fn bad_dates_are_rejected() {
         assert!(Expiry::Text("2026-13-01".into()).to_day().is_err());
         assert!(Expiry::Text("next week".into()).to_day().is_err());

@@ -35,12 +35,16 @@ pub fn run(args: &McpArgs) -> anyhow::Result<u8> {
         Some(dir) => dir.clone(),
         None => std::env::current_dir().context("cannot read the working directory")?,
     };
-    let settings = leakprobe_mcp::Settings::resolve(file.and_then(|f| f.mcp), &args.allow_hosts, args.allow_active, root.clone())
-        .map_err(|e| UsageError(format!("--root {}: {e}", root.display())))?;
+    let settings =
+        leakprobe_mcp::Settings::resolve(file.and_then(|f| f.mcp), &args.allow_hosts, args.allow_active, root.clone())
+            .map_err(|e| UsageError(format!("--root {}: {e}", root.display())))?;
     if let Some(addr) = args.http.filter(|a| !a.ip().is_loopback()) {
-        return Err(UsageError(format!("--http {addr}: the MCP server only listens on loopback (127.0.0.1 or [::1])")).into());
+        return Err(
+            UsageError(format!("--http {addr}: the MCP server only listens on loopback (127.0.0.1 or [::1])")).into()
+        );
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
     runtime.block_on(async {
         match args.http {
             Some(addr) => leakprobe_mcp::serve_http(addr, settings).await,

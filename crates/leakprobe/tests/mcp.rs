@@ -37,7 +37,11 @@ fn client(mode: &str, server: &str, cwd: &Path, args: &[&str]) -> Value {
         .output()
         .expect("run the MCP client");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "MCP client ({mode} via {server}) failed:\n{}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "MCP client ({mode} via {server}) failed:\n{}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("client output {stdout:?}: {e}"))
 }
 
@@ -59,7 +63,8 @@ fn http_server(cwd: &Path) -> (KillOnDrop, String) {
     while stderr.read_line(&mut line).expect("server stderr") > 0 && !line.contains("listening on ") {
         line.clear();
     }
-    let url = line.split("listening on ").nth(1).map(str::trim).unwrap_or_else(|| panic!("no URL in {line:?}")).to_string();
+    let url =
+        line.split("listening on ").nth(1).map(str::trim).unwrap_or_else(|| panic!("no URL in {line:?}")).to_string();
     (KillOnDrop(child), url)
 }
 
@@ -106,9 +111,31 @@ fn mcp_over_streamable_http_scans_explains_rescans_and_sees_the_fix() {
 fn mcp_refuses_foreign_hosts_active_scans_escaping_paths_and_bad_urls_before_sending() {
     let dir = workdir("refusals");
     let (target, log) = Target::start_logged("helpdesk_api");
-    let out = client("refusals", &stdio_server(), &dir, &["--target", &target.url, "--request-log", log.to_str().expect("utf8")]);
+    let out = client(
+        "refusals",
+        &stdio_server(),
+        &dir,
+        &["--target", &target.url, "--request-log", log.to_str().expect("utf8")],
+    );
     assert_eq!(out["sent_during_refusals"], 0, "{out}");
     assert!(out["logged_after_allowed_scan"].as_u64().is_some_and(|n| n > 0), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn mcp_runs_active_scans_when_leakprobe_toml_allows_them() {
+    let dir = workdir("permitted");
+    std::fs::write(dir.join("leakprobe.toml"), "[mcp]\nallow_active = true\nallow_hosts = [\"api.staging.example\"]\n")
+        .expect("config");
+    let (target, log) = Target::start_logged("helpdesk_api");
+    let out = client("permitted", &stdio_server(), &dir, &["--target", &target.url]);
+    assert!(out["active_scan_requests"].as_u64().is_some_and(|n| n > 0), "{out}");
+    let methods: std::collections::BTreeSet<String> =
+        Target::requests(&log).iter().filter_map(|r| r["method"].as_str().map(str::to_string)).collect();
+    assert!(
+        methods.iter().any(|m| !["GET", "HEAD", "OPTIONS", "TRACE"].contains(&m.as_str())),
+        "an active scan sent only {methods:?}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
