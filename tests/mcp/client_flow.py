@@ -200,6 +200,7 @@ async def refusals(args) -> dict:
         await refused(client, "detect_pii", {"path": "/etc/passwd"}, "refused", "outside")
         await refused(client, "detect_pii", {"path": "escape/passwd"}, "refused", "outside")
         await refused(client, "detect_pii", {"text": "a", "path": "logs/support.log"}, "exactly one")
+        await refused(client, "scan_api", {"url": "http://127.0.0.1:1/"}, "scan failed")
         await refused(client, "get_scan", {"scan_id": "scan-999"}, "no scan")
         await refused(client, "rescan_finding", {"scan_id": "scan-999", "finding_id": "x"}, "no scan")
         out["sent_during_refusals"] = log_lines(args.request_log)
