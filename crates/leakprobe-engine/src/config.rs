@@ -149,4 +149,13 @@ mod tests {
             assert!(parse_target(bad).is_err(), "{bad} should be rejected");
         }
     }
+
+    #[test]
+    fn only_checks_selects_checks_by_id() {
+        let mut config = ScanConfig::new("http://127.0.0.1:5000").expect("config");
+        assert!(config.runs("pii_in_response") && config.runs("werkzeug_debugger"));
+        config.only_checks = Some(vec!["pii_in_response"]);
+        assert!(config.runs("pii_in_response"));
+        assert!(!config.runs("werkzeug_debugger"));
+    }
 }
