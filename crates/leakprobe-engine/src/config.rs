@@ -41,6 +41,9 @@ pub struct ScanConfig {
     pub identities: Vec<Identity>,
     /// Allow requests that may change state (well-formed writes, mass assignment, SSRF canaries).
     pub active: bool,
+    /// Run only these checks (by id); `None` runs every check. Recon, discovery and inventory
+    /// still run in full, because a check needs them to find what it looks at.
+    pub only_checks: Option<Vec<&'static str>>,
 }
 
 impl ScanConfig {
@@ -62,11 +65,17 @@ impl ScanConfig {
             wordlist: true,
             identities: Vec::new(),
             active: false,
+            only_checks: None,
         })
     }
 }
 
 impl ScanConfig {
+    /// Whether the check with this id runs in this scan (see [`ScanConfig::only_checks`]).
+    pub fn runs(&self, check: &str) -> bool {
+        self.only_checks.as_ref().is_none_or(|only| only.contains(&check))
+    }
+
     /// Moves `--header` values that carry credentials into an identity named `cli`, so that probes
     /// meant to be anonymous are anonymous; other headers stay on every request.
     pub fn credential_headers_as_identity(&mut self) {
@@ -140,5 +149,14 @@ mod tests {
         for bad in ["127.0.0.1:5000", "ftp://127.0.0.1/", "http://", "not a url", "http://u:p@127.0.0.1/"] {
             assert!(parse_target(bad).is_err(), "{bad} should be rejected");
         }
+    }
+
+    #[test]
+    fn only_checks_selects_checks_by_id() {
+        let mut config = ScanConfig::new("http://127.0.0.1:5000").expect("config");
+        assert!(config.runs("pii_in_response") && config.runs("werkzeug_debugger"));
+        config.only_checks = Some(vec!["pii_in_response"]);
+        assert!(config.runs("pii_in_response"));
+        assert!(!config.runs("werkzeug_debugger"));
     }
 }

@@ -13,6 +13,7 @@
 //! ```
 pub mod checks;
 pub mod client;
+pub mod compare;
 pub mod config;
 pub mod content;
 pub mod context;
@@ -44,6 +45,9 @@ use soft404::SoftNotFound;
 /// Where a long scan tells the user how far it got.
 pub trait Progress: Send + Sync {
     fn phase(&self, _name: &str) {}
+    /// Requests sent so far and the scan's budget (`max_requests`), reported at each phase change
+    /// and once at the end.
+    fn requests(&self, _sent: usize, _budget: usize) {}
 }
 
 pub struct NoProgress;
@@ -60,6 +64,7 @@ pub async fn scan(mut config: ScanConfig, progress: &dyn Progress) -> Result<Rep
     client.log_in().await?;
 
     progress.phase("recon");
+    let budget = config.max_requests;
     let root_path = config.target.path().to_string();
     let root = client.send(client.baseline_get(root_path)).await?;
     if root.status.is_none() {
@@ -76,6 +81,7 @@ pub async fn scan(mut config: ScanConfig, progress: &dyn Progress) -> Result<Rep
     let soft404 = SoftNotFound::calibrate(&*short?, &*long?);
 
     progress.phase("discovery");
+    progress.requests(client.requests_sent(), budget);
     let found = discovery::discover(&client, &config, &soft404, &root).await?;
 
     let ctx = ScanContext {
@@ -89,8 +95,10 @@ pub async fn scan(mut config: ScanConfig, progress: &dyn Progress) -> Result<Rep
     };
 
     progress.phase("checks");
+    progress.requests(ctx.client.requests_sent(), budget);
     let ctx_ref = &ctx;
-    let active = CHECKS.iter().filter_map(|c| match c.runner {
+    let selected = |c: &&&'static checks::CheckInfo| ctx_ref.config.runs(c.id);
+    let active = CHECKS.iter().filter(selected).filter_map(|c| match c.runner {
         Runner::Active(run) => {
             Some(async move { run(ctx_ref).await.into_iter().map(|h| (*c, h)).collect::<Vec<_>>() })
         }
@@ -99,8 +107,9 @@ pub async fn scan(mut config: ScanConfig, progress: &dyn Progress) -> Result<Rep
     let mut hits: Vec<(&'static checks::CheckInfo, Hit)> = join_all(active).await.into_iter().flatten().collect();
 
     progress.phase("analysis");
+    progress.requests(ctx.client.requests_sent(), budget);
     for exchange in ctx.client.exchanges() {
-        for check in CHECKS {
+        for check in CHECKS.iter().filter(selected) {
             if let Runner::Passive(analyze) = check.runner {
                 let mut found = Vec::new();
                 analyze(&exchange, &ctx, &mut found);
@@ -111,6 +120,7 @@ pub async fn scan(mut config: ScanConfig, progress: &dyn Progress) -> Result<Rep
 
     let findings = triage::merge(hits, &ctx.inventory);
     let report = build_report(&ctx, findings, started_at, started);
+    progress.requests(report.requests, budget);
     Ok(report)
 }
 
@@ -159,7 +169,7 @@ fn build_report(
         coverage: Coverage {
             endpoints: ctx.inventory.len(),
             from_spec: ctx.inventory.from_spec(),
-            checks_run: CHECKS.len(),
+            checks_run: CHECKS.iter().filter(|c| ctx.config.runs(c.id)).count(),
             incomplete: ctx.client.incomplete(),
             throttled: ctx.client.throttled(),
         },

@@ -8,6 +8,7 @@ use leakprobe_engine::report::Severity;
 
 use crate::detect_cmd::DetectArgs;
 use crate::diff_cmd::DiffArgs;
+use crate::mcp_cmd::McpArgs;
 use crate::{UsageError, EXIT_OK};
 
 #[derive(Debug, Parser)]
@@ -28,7 +29,8 @@ use crate::{UsageError, EXIT_OK};
         leakprobe scan URL -o report.json -o report.sarif -o report.html --format markdown\n  \
         leakprobe scan URL --baseline main.json --fail-on-new high   gate only on what is new\n  \
         leakprobe diff main.json pr.json                what appeared, disappeared, changed\n  \
-        leakprobe explain server_version_disclosure     what a check finds and how to fix it\n\n\
+        leakprobe explain server_version_disclosure     what a check finds and how to fix it\n  \
+        leakprobe mcp                                   MCP server on stdio for Claude, VS Code, Cursor\n\n\
         Exit codes: 0 ok, 1 threshold failed, 2 usage or input error, 3 target unreachable or scan failed."
 )]
 pub struct Opts {
@@ -59,6 +61,9 @@ pub enum Command {
     Detect(DetectArgs),
     /// Compare two JSON reports: what appeared, disappeared and changed, and the score change.
     Diff(DiffArgs),
+    /// Serve leakprobe to AI coding assistants over the Model Context Protocol (stdio, or
+    /// streamable HTTP with --http).
+    Mcp(McpArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

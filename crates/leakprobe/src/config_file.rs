@@ -35,6 +35,9 @@ pub struct ConfigFile {
     /// `[[identity]]` blocks: credentials, roles, login flows and HMAC signing.
     #[serde(default, rename = "identity")]
     pub identities: Vec<leakprobe_engine::identity::IdentityConfig>,
+    /// `[mcp]`: what `leakprobe mcp` may scan (read only by that subcommand).
+    #[serde(default)]
+    pub mcp: Option<leakprobe_mcp::McpOptions>,
 }
 
 /// One `[[suppression]]`: at least one selector (`id`, `check`, `category`, `endpoint`; all given
@@ -138,6 +141,15 @@ mod tests {
         assert!(parse("[[suppresion]]\ncheck = \"x\"\nreason = \"y\"").is_err());
         assert!(parse("[[suppression]]\nchekc = \"x\"\nreason = \"y\"").is_err());
         assert!(parse("[[suppression]]\ncategory = \"nope\"\nreason = \"y\"").is_err());
+    }
+
+    #[test]
+    fn the_mcp_section_sits_next_to_suppressions_and_rejects_typos() {
+        let config = parse("[mcp]\nallow_hosts = [\"staging.example\"]\nallow_active = true\n").expect("valid");
+        let mcp = config.mcp.expect("[mcp]");
+        assert_eq!(mcp.allow_hosts, vec!["staging.example".to_string()]);
+        assert!(mcp.allow_active);
+        assert!(parse("[mcp]\nallow_host = [\"x\"]").is_err());
     }
 
     #[test]

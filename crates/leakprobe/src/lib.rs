@@ -8,6 +8,7 @@ pub mod config_file;
 pub mod demo;
 pub mod detect_cmd;
 pub mod diff_cmd;
+pub mod mcp_cmd;
 mod scan_cmd;
 pub mod suppress;
 
@@ -32,6 +33,7 @@ pub fn run(opts: Opts) -> u8 {
         Command::Checks => cli::list_checks(),
         Command::Detect(args) => detect_cmd::run(&args),
         Command::Diff(args) => diff_cmd::run(&args),
+        Command::Mcp(args) => mcp_cmd::run(&args),
     };
     match outcome {
         Ok(code) => code,
