@@ -88,6 +88,8 @@ struct State {
     ledgers: BTreeMap<&'static str, Ledger>,
     /// Active checks that have planned or finished: they no longer need a floor kept for them.
     settled: BTreeSet<&'static str>,
+    /// Active checks that have finished: what they set aside and did not send is free again.
+    finished: BTreeSet<&'static str>,
 }
 
 /// The scheduler of one scan: endpoint risk, the checks' shares, and what each planned.
@@ -144,7 +146,9 @@ impl Schedule {
 
     /// The check has finished: no floor is kept for it any more.
     pub fn settle(&self, check: &'static CheckInfo) {
-        self.state().settled.insert(check.id);
+        let mut state = self.state();
+        state.settled.insert(check.id);
+        state.finished.insert(check.id);
     }
 
     /// How many of `wanted` endpoints, at `per_endpoint` requests each, `check` may probe now.
@@ -158,7 +162,7 @@ impl Schedule {
         let outstanding: usize = state
             .ledgers
             .iter()
-            .filter(|(id, _)| **id != check.id)
+            .filter(|(id, _)| **id != check.id && !state.finished.contains(*id))
             .map(|(id, l)| l.reserved.saturating_sub(ctx.client.tally(id).sent))
             .sum();
         let free = ctx
@@ -305,6 +309,6 @@ impl ScanContext {
     ) {
         let all: Vec<&Endpoint> = candidates.into_iter().collect();
         self.schedule.record(check, &all, 0, 1, reason);
-        self.schedule.settle(check);
+        self.schedule.state().settled.insert(check.id);
     }
 }
