@@ -51,8 +51,6 @@ pub enum SkipReason {
     NeedsSigningIdentity,
     /// Probes that must stay on this machine (SSRF canaries) are not sent to a remote target.
     RemoteTarget,
-    /// Compares the API with its spec, and there is none.
-    NoSpec,
 }
 
 impl SkipReason {
@@ -65,7 +63,6 @@ impl SkipReason {
             SkipReason::NeedsTwoIdentities => "needs two identities",
             SkipReason::NeedsSigningIdentity => "needs a signing identity",
             SkipReason::RemoteTarget => "remote target",
-            SkipReason::NoSpec => "no spec",
         }
     }
 }
