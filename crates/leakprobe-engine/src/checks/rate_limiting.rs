@@ -415,7 +415,9 @@ async fn enumeration_target(ctx: &ScanContext) -> Option<BurstTarget> {
 /// How much an endpoint looks like an account lookup: named parameters and path words.
 fn lookup_score(e: &Endpoint) -> Option<u8> {
     let by_param = query_params(e).iter().any(|(n, _)| ENUMERATION_PARAMS.contains(&normalize(n).as_str()));
-    let by_word = last_word(&e.template).is_some_and(|w| ENUMERATION_WORDS.iter().any(|x| w.contains(x)));
+    // Whole words of the segment: `/users/check-email` is a lookup, `/quality-checks` is not.
+    let by_word =
+        last_word(&e.template).is_some_and(|w| w.split(['-', '_', '.']).any(|part| ENUMERATION_WORDS.contains(&part)));
     match (by_param, by_word) {
         (true, true) => Some(2),
         (true, false) | (false, true) => Some(1),
