@@ -241,8 +241,9 @@ fn missing_rate_limit(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
         }
         let enumeration = enumeration_target(ctx).await;
         let skip = enumeration.as_ref().map(|t| t.path.clone());
-        targets.extend(enumeration);
-        targets.extend(personal_data_target(ctx, skip.as_deref()));
+        // Login bursts were planned with their endpoints; these two are chosen first, then paid for.
+        let chosen = enumeration.into_iter().chain(personal_data_target(ctx, skip.as_deref()));
+        targets.extend(chosen.filter(|t| affordable(ctx, t)));
 
         let run = rand::random::<u64>();
         let outcomes = join_all(targets.iter().map(|t| burst(ctx, t, run))).await;
@@ -318,6 +319,13 @@ fn verdict(target: &BurstTarget, outcome: Outcome) -> Option<Hit> {
             codes.join("/"),
         ),
     })
+}
+
+/// Whether the scheduler grants a burst at `target`'s endpoint.
+fn affordable(ctx: &ScanContext, target: &BurstTarget) -> bool {
+    let template = ctx.inventory.template_of(&target.path);
+    let endpoint = ctx.inventory.endpoints().filter(|e| e.template == template);
+    !ctx.plan_costing(&MISSING_RATE_LIMIT, endpoint, BURST).is_empty()
 }
 
 /// POST login endpoints of the inventory.
