@@ -309,3 +309,121 @@ impl ScanContext {
         self.schedule.state().settled.insert(check.id);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::{AuthMode, Client, Exchange};
+    use crate::config::ScanConfig;
+    use crate::inventory::{Inventory, Source};
+    use crate::soft404::SoftNotFound;
+
+    fn check(id: &str) -> &'static CheckInfo {
+        crate::checks::find(id).expect("registered check")
+    }
+
+    /// A context over `inventory` that has sent nothing yet; nothing is ever sent by these tests.
+    fn context(max_requests: usize, inventory: Inventory) -> ScanContext {
+        let mut config = ScanConfig::new("http://127.0.0.1:9").expect("config");
+        config.max_requests = max_requests;
+        let client = Client::new(&config).expect("client");
+        let silent = Exchange {
+            method: reqwest::Method::GET,
+            url: config.target.clone(),
+            request_headers: Vec::new(),
+            request_body: None,
+            status: None,
+            headers: Default::default(),
+            body: Default::default(),
+            truncated: false,
+            elapsed: Default::default(),
+            error: Some("no answer".into()),
+            identity: None,
+            auth: AuthMode::Normal,
+        };
+        let mut ctx = ScanContext {
+            soft404: SoftNotFound::calibrate(&silent, &silent),
+            config,
+            client,
+            inventory,
+            spec: None,
+            tls: None,
+            detector: leakprobe_detect::Detector::new(),
+            schedule: Schedule::default(),
+        };
+        ctx.schedule = Schedule::new(&ctx);
+        ctx
+    }
+
+    fn inventory(paths: &[&str]) -> Inventory {
+        let mut inv = Inventory::default();
+        for p in paths {
+            inv.add_seen(p, "GET", Source::Link);
+        }
+        inv
+    }
+
+    fn templates<'a>(plan: &[&'a Endpoint]) -> Vec<&'a str> {
+        plan.iter().map(|e| e.template.as_str()).collect()
+    }
+
+    #[test]
+    fn plans_riskiest_first_then_in_inventory_order() {
+        let ctx = context(2_000, inventory(&["/about", "/orders/7", "/api/presets", "/auth/login", "/zones/3"]));
+        let plan = ctx.plan(check("server_error_on_malformed_input"), ctx.inventory.endpoints());
+        assert_eq!(templates(&plan), ["/auth/login", "/orders/{id}", "/zones/{id}", "/about", "/api/presets"]);
+    }
+
+    #[test]
+    fn one_check_cannot_take_the_floor_kept_for_the_others() {
+        let paths: Vec<String> = (0..100).map(|i| format!("/items-{i:03}")).collect();
+        let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+        let ctx = context(660, inventory(&paths));
+        let floor = 660 / (2 * active_checks());
+        let first = ctx.plan_costing(check("server_error_on_malformed_input"), ctx.inventory.endpoints(), 10);
+        let kept = floor * (active_checks() - 1);
+        assert_eq!(first.len(), (660 - kept) / 10, "the first planner takes all but the others' floors");
+        assert!(first.len() < 100);
+        let second = ctx.plan_costing(check("dangerous_methods"), ctx.inventory.endpoints(), 1);
+        assert!(second.len() >= floor, "a later check still gets its floor: {}", second.len());
+
+        let coverage = ctx.schedule.coverage(&ctx, 0);
+        let malformed = coverage.iter().find(|c| c.check == "server_error_on_malformed_input").expect("entry");
+        assert_eq!((malformed.planned, malformed.ran), (100, first.len()));
+        assert_eq!(malformed.skipped, vec![Skipped { reason: "budget".into(), count: 100 - first.len() }]);
+    }
+
+    #[test]
+    fn small_apis_get_everything_they_ask_for() {
+        let ctx = context(2_000, inventory(&["/a", "/b", "/c/1"]));
+        for id in ["server_error_on_malformed_input", "dangerous_methods", "bola_id_enumeration"] {
+            assert_eq!(ctx.plan_costing(check(id), ctx.inventory.endpoints(), 4).len(), 3, "{id}");
+        }
+        let coverage = ctx.schedule.coverage(&ctx, 5);
+        assert!(coverage.iter().all(|c| c.skipped.is_empty()), "{coverage:?}");
+        // Passive analyzers count what they read; active checks that planned count endpoints.
+        assert!(coverage.iter().any(|c| c.unit == "exchanges" && c.ran == 5));
+        assert!(coverage.iter().any(|c| c.check == "dangerous_methods" && c.unit == "endpoints" && c.ran == 3));
+    }
+
+    #[test]
+    fn skips_say_why() {
+        let ctx = context(2_000, inventory(&["/users/1", "/users/1/orders/2", "/health"]));
+        let templated = ctx.inventory.endpoints().filter(|e| e.has_path_params());
+        ctx.skip(check("bola_cross_identity"), SkipReason::NeedsTwoIdentities, templated);
+        let coverage = ctx.schedule.coverage(&ctx, 0);
+        let bola = coverage.iter().find(|c| c.check == "bola_cross_identity").expect("entry");
+        assert_eq!((bola.planned, bola.ran, bola.requests), (2, 0, 0));
+        assert_eq!(bola.skipped, vec![Skipped { reason: "needs two identities".into(), count: 2 }]);
+        assert!(!bola.did_run());
+    }
+
+    #[test]
+    fn nothing_is_granted_once_the_budget_is_gone() {
+        let ctx = context(0, inventory(&["/a", "/b"]));
+        assert!(ctx.plan(check("dangerous_methods"), ctx.inventory.endpoints()).is_empty());
+        let coverage = ctx.schedule.coverage(&ctx, 0);
+        let entry = coverage.iter().find(|c| c.check == "dangerous_methods").expect("entry");
+        assert_eq!(entry.skipped, vec![Skipped { reason: "budget".into(), count: 2 }]);
+    }
+}
