@@ -162,11 +162,7 @@ impl Schedule {
             .filter(|(id, _)| **id != check.id && !state.finished.contains(*id))
             .map(|(id, l)| l.reserved.saturating_sub(ctx.client.tally(id).sent))
             .sum();
-        let free = ctx
-            .client
-            .max_requests()
-            .saturating_sub(ctx.client.requests_sent())
-            .saturating_sub(outstanding);
+        let free = ctx.client.max_requests().saturating_sub(ctx.client.requests_sent()).saturating_sub(outstanding);
         let available = free.saturating_sub(floor * waiting).max(floor.min(free));
         wanted.min(available / per_endpoint.max(1))
     }

@@ -23,14 +23,17 @@ fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
 }
 
 fn skipped(entry: &Value, reason: &str) -> u64 {
-    entry["skipped"].as_array().expect("skipped").iter().filter(|s| s["reason"] == reason).map(|s| s["count"].as_u64().unwrap_or(0)).sum()
+    entry["skipped"]
+        .as_array()
+        .expect("skipped")
+        .iter()
+        .filter(|s| s["reason"] == reason)
+        .map(|s| s["count"].as_u64().unwrap_or(0))
+        .sum()
 }
 
 fn roster_leak(report: &Value) -> Option<Value> {
-    findings(report)
-        .into_iter()
-        .map(|(_, f)| f)
-        .find(|f| f["check"] == "pii_in_response" && f["endpoint"] == ROSTER)
+    findings(report).into_iter().map(|(_, f)| f).find(|f| f["check"] == "pii_in_response" && f["endpoint"] == ROSTER)
 }
 
 #[test]
@@ -64,7 +67,8 @@ fn budget_of_300_fetches_the_riskiest_first_and_lists_what_it_skipped() {
 
     // 300 requests do not reach every sample in alphabetical order (the leak is the 200th): the
     // scheduler put the roster, whose spec declares `ssn`, first.
-    let leak = roster_leak(report).unwrap_or_else(|| panic!("roster leak missed within the budget: {:#?}", findings(report)));
+    let leak =
+        roster_leak(report).unwrap_or_else(|| panic!("roster leak missed within the budget: {:#?}", findings(report)));
     assert!(pii(&leak).contains(&"ssn"), "{leak}");
     let requests = Target::requests(&log);
     assert_only_safe_requests(&requests);
@@ -72,36 +76,52 @@ fn budget_of_300_fetches_the_riskiest_first_and_lists_what_it_skipped() {
     assert!(fetched("/api/zones/1/roster"));
     // In alphabetical order these come before the roster; the scheduler left them for last, and
     // the budget ran out first.
-    let left: Vec<&str> = ["/api/vehicles", "/api/work-orders", "/api/zones"].into_iter().filter(|p| !fetched(p)).collect();
+    let left: Vec<&str> =
+        ["/api/vehicles", "/api/work-orders", "/api/zones"].into_iter().filter(|p| !fetched(p)).collect();
     assert!(!left.is_empty(), "every catalogue list was fetched: the budget did not bite");
 
     // Coverage says the scan was partial, check by check, and why.
     let coverage = &report["coverage"];
     assert_eq!(coverage["complete"], false, "{coverage}");
-    let budget_skips: Vec<&Value> = coverage["checks"]
-        .as_array()
-        .expect("checks")
-        .iter()
-        .filter(|c| skipped(c, "budget") > 0)
-        .collect();
+    let budget_skips: Vec<&Value> =
+        coverage["checks"].as_array().expect("checks").iter().filter(|c| skipped(c, "budget") > 0).collect();
     assert!(budget_skips.len() >= 3, "{coverage}");
     let malformed = check(report, "server_error_on_malformed_input");
     assert_eq!(malformed["unit"], "endpoints");
     assert!(malformed["planned"].as_u64() > Some(200), "{malformed}");
-    assert_eq!(skipped(malformed, "budget") + malformed["ran"].as_u64().unwrap_or(0), malformed["planned"].as_u64().unwrap_or(0), "{malformed}");
+    assert_eq!(
+        skipped(malformed, "budget") + malformed["ran"].as_u64().unwrap_or(0),
+        malformed["planned"].as_u64().unwrap_or(0),
+        "{malformed}"
+    );
     // Skipped for budget is not the same as needing setup: both are said, apart.
     assert!(skipped(check(report, "bola_cross_identity"), "needs two identities") > 0, "{coverage}");
     // checks_run counts checks that sent or analyzed something, not the registry.
-    let ran = coverage["checks"].as_array().expect("checks").iter().filter(|c| c["ran"].as_u64() > Some(0) || c["requests"].as_u64() > Some(0)).count();
+    let ran = coverage["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .filter(|c| c["ran"].as_u64() > Some(0) || c["requests"].as_u64() > Some(0))
+        .count();
     assert_eq!(coverage["checks_run"].as_u64(), Some(ran as u64), "{coverage}");
-    assert!(coverage["incomplete"].as_array().expect("incomplete").iter().any(|r| r.as_str().is_some_and(|r| r.contains("budget"))), "{coverage}");
+    assert!(
+        coverage["incomplete"]
+            .as_array()
+            .expect("incomplete")
+            .iter()
+            .any(|r| r.as_str().is_some_and(|r| r.contains("budget"))),
+        "{coverage}"
+    );
 
     // Every renderer says it, the terminal next to the grade.
     let typed: Report = serde_json::from_value(report.clone()).expect("report deserializes");
     let terminal = leakprobe_render::render(&typed, Format::Terminal);
     let headline = terminal.lines().find(|l| l.starts_with("Score")).expect("score line");
     assert!(headline.contains("partial:") && headline.contains("(budget)"), "{headline}");
-    let line = terminal.lines().find(|l| l.contains("server_error_on_malformed_input: ran ")).unwrap_or_else(|| panic!("{terminal}"));
+    let line = terminal
+        .lines()
+        .find(|l| l.contains("server_error_on_malformed_input: ran "))
+        .unwrap_or_else(|| panic!("{terminal}"));
     assert!(line.contains("endpoints, skipped") && line.ends_with("(budget)"), "{line}");
     assert!(leakprobe_render::render(&typed, Format::Markdown).contains("partial:"));
     assert!(leakprobe_render::render(&typed, Format::Html).contains("id=\"partial\""));
@@ -155,7 +175,10 @@ fn small_api_is_covered_completely_and_says_what_needs_identities() {
     assert!(skipped(bola, "needs two identities") > 0, "{bola}");
     assert_eq!(bola["ran"], 0, "{bola}");
     assert!(skipped(check(&out.report, "unauthenticated_access"), "needs an identity") > 0);
-    assert!(skipped(check(&out.report, "ssrf_url_fetch"), "needs --active") > 0 || check(&out.report, "ssrf_url_fetch")["planned"] == 0);
+    assert!(
+        skipped(check(&out.report, "ssrf_url_fetch"), "needs --active") > 0
+            || check(&out.report, "ssrf_url_fetch")["planned"] == 0
+    );
     // Setup a user can add is not a partial scan.
     let typed: Report = serde_json::from_value(out.report.clone()).expect("report deserializes");
     let terminal = leakprobe_render::render(&typed, Format::Terminal);

@@ -20,9 +20,8 @@ const MAX_SCHEMA_DEPTH: usize = 6;
 
 static AUTH_WORDS: LazyLock<BTreeSet<&'static str>> = LazyLock::new(|| data_lines(AUTH_FLOW_WORDS).collect());
 static URL_NAMES: LazyLock<BTreeSet<String>> = LazyLock::new(|| data_lines(SSRF_PARAMS).map(squash).collect());
-static SENSITIVE_NAMES: LazyLock<BTreeSet<String>> = LazyLock::new(|| {
-    data_lines(SENSITIVE_PROPERTIES).filter_map(|l| l.split('\t').next()).map(squash).collect()
-});
+static SENSITIVE_NAMES: LazyLock<BTreeSet<String>> =
+    LazyLock::new(|| data_lines(SENSITIVE_PROPERTIES).filter_map(|l| l.split('\t').next()).map(squash).collect());
 
 /// What makes one endpoint worth probing before another; the weights order them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -68,18 +67,14 @@ pub fn signals(endpoint: &Endpoint, spec: Option<&ApiSpec>) -> Signals {
 /// inventory), so the order is the same on every run.
 pub fn by_risk<'a>(endpoints: impl IntoIterator<Item = &'a Endpoint>, spec: Option<&ApiSpec>) -> Vec<&'a Endpoint> {
     let mut ranked: Vec<(u32, &Endpoint)> = endpoints.into_iter().map(|e| (signals(e, spec).weight(), e)).collect();
-    ranked.sort_by(|a, b| b.0.cmp(&a.0));
+    ranked.sort_by_key(|r| std::cmp::Reverse(r.0));
     ranked.into_iter().map(|(_, e)| e).collect()
 }
 
 /// A path segment word names an authentication flow. Whole words only: `/presets` is not a reset,
 /// `/tokenizer` is not a token.
 pub fn is_auth_flow(template: &str) -> bool {
-    template
-        .split('/')
-        .filter(|seg| !seg.starts_with('{'))
-        .flat_map(words)
-        .any(|w| AUTH_WORDS.contains(w.as_str()))
+    template.split('/').filter(|seg| !seg.starts_with('{')).flat_map(words).any(|w| AUTH_WORDS.contains(w.as_str()))
 }
 
 /// `resetPassword`, `reset-password`, `reset_password.json` → `reset`, `password`, `json`.
