@@ -185,6 +185,8 @@ fn small_api_is_covered_completely_and_says_what_needs_identities() {
     let headline = terminal.lines().find(|l| l.starts_with("Score")).expect("score line");
     assert!(!headline.contains("partial"), "{headline}");
     assert!(terminal.contains("bola_cross_identity (needs two identities)"), "{terminal}");
+    let junit = leakprobe_render::render(&typed, Format::Junit);
+    assert!(junit.contains("name=\"bola_cross_identity\" time=\"0\">\n      <skipped message=\"needs two identities\"/>"), "{junit}");
 }
 
 #[test]
