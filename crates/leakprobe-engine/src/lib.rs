@@ -180,7 +180,7 @@ fn coverage(ctx: &ScanContext, checks: Vec<report::CheckCoverage>) -> Coverage {
         .map(|c| c.check.as_str())
         .collect();
     if !skipped.is_empty() {
-        incomplete.push(format!("{} check(s) left endpoints unprobed: {}", skipped.len(), skipped.join(", ")));
+        incomplete.push(format!("{} check(s) left work undone (budget or time limit): {}", skipped.len(), skipped.join(", ")));
     }
     Coverage {
         endpoints: ctx.inventory.len(),
