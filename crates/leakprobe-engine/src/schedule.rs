@@ -272,8 +272,9 @@ impl ScanContext {
         self.plan_costing(check, candidates, 1)
     }
 
-    /// [`Self::plan`] for a check that sends about `per_endpoint` requests to each endpoint (one
-    /// per identity, a burst…), so its share buys the right number of endpoints.
+    /// [`Self::plan`] for a check that sends about `per_endpoint` new requests to each endpoint (one
+    /// per identity, a burst…), so its share buys the right number of endpoints. Answers the scan
+    /// already has (discovery's anonymous GET of each sample) are free: do not count them.
     pub fn plan_costing<'a>(
         &'a self,
         check: &'static CheckInfo,
@@ -282,9 +283,11 @@ impl ScanContext {
     ) -> Vec<&'a Endpoint> {
         let mut ranked: Vec<&Endpoint> = candidates.into_iter().collect();
         ranked.sort_by_key(|e| Reverse(self.schedule.weight(e)));
-        let per_endpoint = per_endpoint.max(1);
         let (granted, reason) = if self.client.out_of_time() {
             (0, SkipReason::TimeLimit)
+        } else if per_endpoint == 0 {
+            // Everything it reads was fetched already (discovery's samples): nothing to pay for.
+            (ranked.len(), SkipReason::Budget)
         } else {
             (self.schedule.grant(check, ranked.len(), per_endpoint, self), SkipReason::Budget)
         };
@@ -421,5 +424,7 @@ mod tests {
         let coverage = ctx.schedule.coverage(&ctx, 0);
         let entry = coverage.iter().find(|c| c.check == "dangerous_methods").expect("entry");
         assert_eq!(entry.skipped, vec![Skipped { reason: "budget".into(), count: 2 }]);
+        // Reading what the scan already has costs nothing.
+        assert_eq!(ctx.plan_costing(check("admin_function_exposed"), ctx.inventory.endpoints(), 0).len(), 2);
     }
 }

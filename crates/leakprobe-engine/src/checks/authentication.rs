@@ -92,9 +92,9 @@ fn unauthenticated_access(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
             return Vec::new();
         };
         let name = name.as_str();
-        // As the identity, anonymously, and with a broken credential.
+        // As the identity and with a broken credential (the anonymous answer is discovery's).
         let paths: Vec<String> =
-            ctx.plan_costing(&UNAUTHENTICATED_ACCESS, candidates, 3).into_iter().map(|e| e.sample_path()).collect();
+            ctx.plan_costing(&UNAUTHENTICATED_ACCESS, candidates, 2).into_iter().map(|e| e.sample_path()).collect();
         let comparisons: Vec<Comparison> = stream::iter(paths)
             .map(|path| async move {
                 let authed = ctx.client.send(Probe::get(path.clone()).as_identity(name)).await.ok()?;

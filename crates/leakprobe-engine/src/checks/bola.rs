@@ -243,7 +243,7 @@ async fn own_responses(
 ) -> BTreeMap<String, Own> {
     let untemplated = ctx.inventory.endpoints().filter(|e| e.methods.contains("GET") && !e.has_path_params());
     let paths: Vec<String> =
-        ctx.plan_costing(check, untemplated, identities.len() + 1).into_iter().map(Endpoint::sample_path).collect();
+        ctx.plan_costing(check, untemplated, identities.len()).into_iter().map(Endpoint::sample_path).collect();
     let mut own: BTreeMap<String, Own> = identities.iter().map(|i| (i.name.clone(), Own::default())).collect();
     // Per path: the anonymous answer, then each identity's (in `identities` order).
     type Answer = Option<Arc<Exchange>>;
@@ -436,7 +436,7 @@ fn id_enumeration(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
             }
         };
         let mut hits = Vec::new();
-        for endpoint in ctx.plan_costing(&ID_ENUMERATION, templated(ctx), 1 + NEIGHBOURS.len()) {
+        for endpoint in ctx.plan_costing(&ID_ENUMERATION, templated(ctx), NEIGHBOURS.len()) {
             let Some(base) = base_id(endpoint, &own) else { continue };
             let Some(base_path) = replace_last_param(&endpoint.template, &endpoint.sample_path(), &base.to_string())
             else {

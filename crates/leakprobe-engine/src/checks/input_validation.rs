@@ -165,7 +165,7 @@ fn dangerous_methods(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
         // Endpoints readable without credentials that advertise write methods to anyone.
         let undeclared = ctx.inventory.endpoints().filter(|e| !e.security_declared);
         let readable: Vec<String> = ctx
-            .plan_costing(&DANGEROUS_METHODS, undeclared, 2)
+            .plan_costing(&DANGEROUS_METHODS, undeclared, 1)
             .into_iter()
             .map(Endpoint::sample_path)
             .collect();
