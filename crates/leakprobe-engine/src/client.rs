@@ -184,6 +184,19 @@ pub struct Client {
     timeouts: AtomicUsize,
     truncated: AtomicUsize,
     identities: std::sync::RwLock<Vec<Identity>>,
+    /// Requests sent and refused per check (the check a request is sent for is the task-local of
+    /// [`crate::schedule::run_as`]), for the scheduler's shares and the report's coverage.
+    by_check: Mutex<HashMap<&'static str, CheckTally>>,
+}
+
+/// What one check's requests came to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CheckTally {
+    pub sent: usize,
+    /// Refused by the client because the request budget was spent.
+    pub over_budget: usize,
+    /// Refused by the client because the scan's time limit had passed.
+    pub over_time: usize,
 }
 
 impl Client {
@@ -248,6 +261,7 @@ impl Client {
             timeouts: AtomicUsize::new(0),
             truncated: AtomicUsize::new(0),
             identities: std::sync::RwLock::new(config.identities.clone()),
+            by_check: Mutex::new(HashMap::new()),
         })
     }
 
@@ -356,6 +370,21 @@ impl Client {
         self.sent.load(Ordering::Relaxed)
     }
 
+    pub fn max_requests(&self) -> usize {
+        self.max_requests
+    }
+
+    /// What the requests sent on behalf of `check` (its id) came to so far.
+    pub fn tally(&self, check: &str) -> CheckTally {
+        self.by_check.lock().unwrap_or_else(|p| p.into_inner()).get(check).copied().unwrap_or_default()
+    }
+
+    fn count_for_check(&self, count: impl FnOnce(&mut CheckTally)) {
+        if let Some(check) = crate::schedule::current_check() {
+            count(self.by_check.lock().unwrap_or_else(|p| p.into_inner()).entry(check).or_default());
+        }
+    }
+
     pub fn throttled(&self) -> bool {
         self.throttled.load(Ordering::Relaxed)
     }
@@ -436,6 +465,17 @@ impl Client {
     }
 
     async fn fetch_once(&self, probe: &Probe, url: &Url) -> Result<Exchange, ScanError> {
+        let outcome = self.fetch_within_limits(probe, url).await;
+        match &outcome {
+            Ok(_) => self.count_for_check(|t| t.sent += 1),
+            Err(ScanError::Budget) => self.count_for_check(|t| t.over_budget += 1),
+            Err(ScanError::TimeLimit) => self.count_for_check(|t| t.over_time += 1),
+            Err(_) => {}
+        }
+        outcome
+    }
+
+    async fn fetch_within_limits(&self, probe: &Probe, url: &Url) -> Result<Exchange, ScanError> {
         if self.out_of_time() {
             self.mark_incomplete("time limit reached");
             return Err(ScanError::TimeLimit);

@@ -6,6 +6,7 @@ use crate::client::Client;
 use crate::config::ScanConfig;
 use crate::discovery::openapi::ApiSpec;
 use crate::inventory::Inventory;
+use crate::schedule::Schedule;
 use crate::soft404::SoftNotFound;
 use crate::tls::TlsFacts;
 
@@ -17,6 +18,8 @@ pub struct ScanContext {
     pub spec: Option<ApiSpec>,
     pub tls: Option<TlsFacts>,
     pub detector: Detector,
+    /// Endpoint risk, the checks' budget shares and what each planned: see [`ScanContext::plan`].
+    pub schedule: Schedule,
 }
 
 impl ScanContext {

@@ -84,7 +84,7 @@ pub async fn scan(mut config: ScanConfig, progress: &dyn Progress) -> Result<Rep
     progress.requests(client.requests_sent(), budget);
     let found = discovery::discover(&client, &config, &soft404, &root).await?;
 
-    let ctx = ScanContext {
+    let mut ctx = ScanContext {
         config,
         client,
         soft404,
@@ -92,23 +92,29 @@ pub async fn scan(mut config: ScanConfig, progress: &dyn Progress) -> Result<Rep
         spec: found.spec,
         tls,
         detector: leakprobe_detect::Detector::new(),
+        schedule: schedule::Schedule::default(),
     };
+    ctx.schedule = schedule::Schedule::new(&ctx);
 
     progress.phase("checks");
     progress.requests(ctx.client.requests_sent(), budget);
     let ctx_ref = &ctx;
     let selected = |c: &&&'static checks::CheckInfo| ctx_ref.config.runs(c.id);
     let active = CHECKS.iter().filter(selected).filter_map(|c| match c.runner {
-        Runner::Active(run) => {
-            Some(async move { run(ctx_ref).await.into_iter().map(|h| (*c, h)).collect::<Vec<_>>() })
-        }
+        Runner::Active(run) => Some(schedule::run_as(c, async move {
+            let hits = run(ctx_ref).await.into_iter().map(|h| (*c, h)).collect::<Vec<_>>();
+            ctx_ref.schedule.settle(c);
+            hits
+        })),
         Runner::Passive(_) => None,
     });
     let mut hits: Vec<(&'static checks::CheckInfo, Hit)> = join_all(active).await.into_iter().flatten().collect();
 
     progress.phase("analysis");
     progress.requests(ctx.client.requests_sent(), budget);
-    for exchange in ctx.client.exchanges() {
+    let exchanges = ctx.client.exchanges();
+    let analyzed = exchanges.len();
+    for exchange in exchanges {
         for check in CHECKS.iter().filter(selected) {
             if let Runner::Passive(analyze) = check.runner {
                 let mut found = Vec::new();
@@ -119,7 +125,8 @@ pub async fn scan(mut config: ScanConfig, progress: &dyn Progress) -> Result<Rep
     }
 
     let findings = triage::merge(hits, &ctx.inventory);
-    let report = build_report(&ctx, findings, started_at, started);
+    let checks = ctx.schedule.coverage(&ctx, analyzed);
+    let report = build_report(&ctx, findings, checks, started_at, started);
     progress.requests(report.requests, budget);
     Ok(report)
 }
@@ -127,6 +134,7 @@ pub async fn scan(mut config: ScanConfig, progress: &dyn Progress) -> Result<Rep
 fn build_report(
     ctx: &ScanContext,
     findings: Vec<(&'static checks::CheckInfo, report::Finding)>,
+    checks: Vec<report::CheckCoverage>,
     started_at: String,
     started: Instant,
 ) -> Report {
@@ -166,16 +174,31 @@ fn build_report(
         grade: Grade::from_score(score),
         categories,
         ledger,
-        coverage: Coverage {
-            endpoints: ctx.inventory.len(),
-            from_spec: ctx.inventory.from_spec(),
-            checks_run: CHECKS.iter().filter(|c| ctx.config.runs(c.id)).count(),
-            incomplete: ctx.client.incomplete(),
-            throttled: ctx.client.throttled(),
-        },
+        coverage: coverage(ctx, checks),
         inventory,
         tls: ctx.tls.clone(),
         baseline: None,
         suppressions: Vec::new(),
+    }
+}
+
+fn coverage(ctx: &ScanContext, checks: Vec<report::CheckCoverage>) -> Coverage {
+    let mut incomplete = ctx.client.incomplete();
+    let skipped: Vec<&str> = checks
+        .iter()
+        .filter(|c| c.skipped.iter().any(report::Skipped::makes_partial))
+        .map(|c| c.check.as_str())
+        .collect();
+    if !skipped.is_empty() {
+        incomplete.push(format!("{} check(s) left work undone (budget or time limit): {}", skipped.len(), skipped.join(", ")));
+    }
+    Coverage {
+        endpoints: ctx.inventory.len(),
+        from_spec: ctx.inventory.from_spec(),
+        checks_run: checks.iter().filter(|c| c.did_run()).count(),
+        complete: incomplete.is_empty(),
+        incomplete,
+        throttled: ctx.client.throttled(),
+        checks,
     }
 }

@@ -298,6 +298,88 @@ pub struct Coverage {
     pub incomplete: Vec<String>,
     /// The target answered 429/503 with back-off and the scan slowed down for it.
     pub throttled: bool,
+    /// False when work the scan meant to do was left undone (budget, time limit, timeouts, cut
+    /// bodies): the findings are a lower bound.
+    #[serde(default = "complete_by_default")]
+    pub complete: bool,
+    /// Per check: what it planned, what it ran, what it skipped and why.
+    #[serde(default)]
+    pub checks: Vec<CheckCoverage>,
+}
+
+fn complete_by_default() -> bool {
+    true
+}
+
+impl Coverage {
+    /// Checks that left work undone for a reason that makes the scan partial (budget, time limit),
+    /// with those reasons, e.g. `(3, ["budget"])`.
+    pub fn partial_checks(&self) -> (usize, Vec<String>) {
+        let mut reasons: Vec<String> = Vec::new();
+        let mut count = 0;
+        for check in &self.checks {
+            let partial: Vec<&Skipped> = check.skipped.iter().filter(|s| s.makes_partial()).collect();
+            if !partial.is_empty() {
+                count += 1;
+            }
+            for s in partial {
+                if !reasons.contains(&s.reason) {
+                    reasons.push(s.reason.clone());
+                }
+            }
+        }
+        (count, reasons)
+    }
+
+    /// What the report's score line says about a partial scan, e.g.
+    /// `partial: 3 checks skipped (budget)`; `None` when the scan was complete.
+    pub fn partial_summary(&self) -> Option<String> {
+        if self.complete {
+            return None;
+        }
+        let (count, reasons) = self.partial_checks();
+        Some(if count > 0 {
+            let checks = if count == 1 { "check" } else { "checks" };
+            format!("partial: {count} {checks} skipped ({})", reasons.join(", "))
+        } else {
+            format!("partial: {}", self.incomplete.join("; "))
+        })
+    }
+}
+
+/// One check's share of the scan. `unit` says what is counted: `endpoints` for checks that plan
+/// endpoint by endpoint, `requests` for other active checks, `exchanges` for passive analyzers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckCoverage {
+    pub check: String,
+    pub unit: String,
+    pub planned: usize,
+    pub ran: usize,
+    /// Requests this check sent itself (answers another check already fetched are not counted).
+    pub requests: usize,
+    pub skipped: Vec<Skipped>,
+}
+
+impl CheckCoverage {
+    /// It sent something or analyzed something.
+    pub fn did_run(&self) -> bool {
+        self.ran > 0 || self.requests > 0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    /// `budget`, `time limit`, `needs --active`, `needs two identities`, `remote target`…
+    pub reason: String,
+    pub count: usize,
+}
+
+impl Skipped {
+    /// Budget and time limit leave work undone that the scan meant to do; the other reasons are
+    /// the configuration's choice.
+    pub fn makes_partial(&self) -> bool {
+        matches!(self.reason.as_str(), "budget" | "time limit")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

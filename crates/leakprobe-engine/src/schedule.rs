@@ -1,23 +1,431 @@
 //! The scan's request budget, spent by risk.
 //!
 //! Checks do not cap themselves: each asks [`ScanContext::plan`] which endpoints to spend requests
-//! on, and gets them most promising first, within what the budget allows.
+//! on, and gets them riskiest first ([`risk`]), as many as its share of the budget pays for. What
+//! each check planned, ran and skipped (and why) is kept here and becomes the report's
+//! `coverage.checks`.
 //!
-//! (Interface placeholder: ordering, budget shares and coverage accounting are being built.)
-use crate::checks::CheckInfo;
+//! Shares: every active check that has not planned yet keeps a guaranteed floor (half an even
+//! split of what was left when the checks started); a check that plans may take what it asks for
+//! out of the rest. So a large API cannot have its whole budget eaten by the first check that
+//! plans, and a small API is not held back by an even split it does not need.
+pub mod risk;
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::future::Future;
+use std::sync::Mutex;
+
+use crate::checks::{CheckInfo, Runner, CHECKS};
+use crate::client::CheckTally;
 use crate::context::ScanContext;
 use crate::inventory::Endpoint;
+use crate::report::{CheckCoverage, Skipped};
 
-/// The placeholder's cap, the same as the per-check caps it replaces.
-const PLACEHOLDER_CAP: usize = 40;
+tokio::task_local! {
+    /// The check whose future is running: the client counts its requests against it.
+    static CURRENT_CHECK: &'static str;
+}
+
+/// Runs `future` as the work of `check`: its requests are counted against the check.
+pub async fn run_as<F: Future>(check: &'static CheckInfo, future: F) -> F::Output {
+    CURRENT_CHECK.scope(check.id, future).await
+}
+
+/// The check the current task works for, if any (discovery and recon work for none).
+pub fn current_check() -> Option<&'static str> {
+    CURRENT_CHECK.try_with(|c| *c).ok()
+}
+
+/// Why a check left planned work undone. The text is what the report shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SkipReason {
+    /// Its share of the request budget did not pay for it, or the budget ran out while it worked.
+    Budget,
+    TimeLimit,
+    /// It would send requests that may change state.
+    NeedsActive,
+    NeedsIdentity,
+    NeedsTwoIdentities,
+    /// Needs an identity that signs its requests (HMAC).
+    NeedsSigningIdentity,
+    /// Probes that must stay on this machine (SSRF canaries) are not sent to a remote target.
+    RemoteTarget,
+}
+
+impl SkipReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::Budget => "budget",
+            SkipReason::TimeLimit => "time limit",
+            SkipReason::NeedsActive => "needs --active",
+            SkipReason::NeedsIdentity => "needs an identity",
+            SkipReason::NeedsTwoIdentities => "needs two identities",
+            SkipReason::NeedsSigningIdentity => "needs a signing identity",
+            SkipReason::RemoteTarget => "remote target",
+        }
+    }
+}
+
+/// What one check planned, by endpoint template.
+#[derive(Debug, Default)]
+struct Ledger {
+    planned: BTreeSet<String>,
+    granted: BTreeSet<String>,
+    /// Planned but not granted, with the first reason given.
+    skipped: BTreeMap<String, SkipReason>,
+    /// Requests set aside for the granted endpoints.
+    reserved: usize,
+    /// The check's own estimate of requests per endpoint (the largest it gave).
+    per_endpoint: usize,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    ledgers: BTreeMap<&'static str, Ledger>,
+    /// Active checks that have planned or finished: they no longer need a floor kept for them.
+    settled: BTreeSet<&'static str>,
+    /// Active checks that have finished: what they set aside and did not send is free again.
+    finished: BTreeSet<&'static str>,
+}
+
+/// The scheduler of one scan: endpoint risk, the checks' shares, and what each planned.
+#[derive(Debug, Default)]
+pub struct Schedule {
+    /// Risk weight per endpoint template; absent is 0.
+    weights: HashMap<String, u32>,
+    /// Requests left when the checks started.
+    pool: usize,
+    state: Mutex<State>,
+}
+
+fn active_checks() -> usize {
+    CHECKS.iter().filter(|c| matches!(c.runner, Runner::Active(_))).count()
+}
+
+impl Schedule {
+    /// Ranks the inventory once discovery is done: the spec and names, plus whether each
+    /// endpoint's discovery answer carried personal data.
+    pub fn new(ctx: &ScanContext) -> Schedule {
+        let mut returned_pii: BTreeSet<String> = BTreeSet::new();
+        for ex in ctx.client.exchanges() {
+            if ex.method == reqwest::Method::GET && ex.identity.is_none() && ex.is_success() && !ex.body.is_empty() {
+                let template = ctx.inventory.template_of(ex.path());
+                if !returned_pii.contains(&template) && !ctx.pii_types(&ex.body).is_empty() {
+                    returned_pii.insert(template);
+                }
+            }
+        }
+        let weights = ctx
+            .inventory
+            .endpoints()
+            .map(|e| {
+                let mut signals = risk::signals(e, ctx.spec.as_ref());
+                signals.returned_pii = returned_pii.contains(&e.template);
+                (e.template.clone(), signals.weight())
+            })
+            .filter(|(_, w)| *w > 0)
+            .collect();
+        Schedule {
+            weights,
+            pool: ctx.client.max_requests().saturating_sub(ctx.client.requests_sent()),
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    pub fn weight(&self, endpoint: &Endpoint) -> u32 {
+        self.weights.get(&endpoint.template).copied().unwrap_or(0)
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The check has finished: no floor is kept for it any more.
+    pub fn settle(&self, check: &'static CheckInfo) {
+        let mut state = self.state();
+        state.settled.insert(check.id);
+        state.finished.insert(check.id);
+    }
+
+    /// How many of `wanted` endpoints, at `per_endpoint` requests each, `check` may probe now.
+    fn grant(&self, check: &'static CheckInfo, wanted: usize, per_endpoint: usize, ctx: &ScanContext) -> usize {
+        let mut state = self.state();
+        let runner = current_check().unwrap_or(check.id);
+        state.settled.insert(runner);
+        let waiting = active_checks().saturating_sub(state.settled.len());
+        let floor = self.pool / (2 * active_checks().max(1));
+        // What other checks set aside and have not sent yet is theirs.
+        let outstanding: usize = state
+            .ledgers
+            .iter()
+            .filter(|(id, _)| **id != check.id && !state.finished.contains(*id))
+            .map(|(id, l)| l.reserved.saturating_sub(ctx.client.tally(id).sent))
+            .sum();
+        let free = ctx.client.max_requests().saturating_sub(ctx.client.requests_sent()).saturating_sub(outstanding);
+        let available = free.saturating_sub(floor * waiting).max(floor.min(free));
+        wanted.min(available / per_endpoint.max(1))
+    }
+
+    fn record(
+        &self,
+        check: &'static CheckInfo,
+        planned: &[&Endpoint],
+        granted: usize,
+        per_endpoint: usize,
+        reason: SkipReason,
+    ) {
+        let mut state = self.state();
+        let ledger = state.ledgers.entry(check.id).or_default();
+        ledger.per_endpoint = ledger.per_endpoint.max(per_endpoint);
+        ledger.reserved += granted * per_endpoint;
+        for (i, e) in planned.iter().enumerate() {
+            ledger.planned.insert(e.template.clone());
+            if i < granted {
+                ledger.granted.insert(e.template.clone());
+                ledger.skipped.remove(&e.template);
+            } else if !ledger.granted.contains(&e.template) {
+                ledger.skipped.entry(e.template.clone()).or_insert(reason);
+            }
+        }
+    }
+
+    /// One line per check for the report. Endpoint-planning checks count endpoints; other active
+    /// checks count their requests; passive checks count the exchanges they read. Requests the
+    /// client refused after planning (budget or time spent meanwhile) move endpoints from `ran` to
+    /// `skipped`, at the check's own estimate of requests per endpoint.
+    pub fn coverage(&self, ctx: &ScanContext, exchanges_analyzed: usize) -> Vec<CheckCoverage> {
+        let state = self.state();
+        CHECKS
+            .iter()
+            .filter(|check| ctx.config.runs(check.id))
+            .map(|check| {
+                let tally: CheckTally = ctx.client.tally(check.id);
+                match (check.runner, state.ledgers.get(check.id)) {
+                    (Runner::Passive(_), _) => CheckCoverage {
+                        check: check.id.to_string(),
+                        unit: "exchanges".into(),
+                        planned: exchanges_analyzed,
+                        ran: exchanges_analyzed,
+                        requests: 0,
+                        skipped: Vec::new(),
+                    },
+                    (Runner::Active(_), Some(ledger)) => ledger_coverage(check, ledger, tally),
+                    (Runner::Active(_), None) => {
+                        let mut skipped = BTreeMap::new();
+                        add(&mut skipped, SkipReason::Budget, tally.over_budget);
+                        add(&mut skipped, SkipReason::TimeLimit, tally.over_time);
+                        CheckCoverage {
+                            check: check.id.to_string(),
+                            unit: "requests".into(),
+                            planned: tally.sent + tally.over_budget + tally.over_time,
+                            ran: tally.sent,
+                            requests: tally.sent,
+                            skipped: skipped_list(skipped),
+                        }
+                    }
+                }
+            })
+            .collect()
+    }
+}
+
+fn ledger_coverage(check: &CheckInfo, ledger: &Ledger, tally: CheckTally) -> CheckCoverage {
+    let mut skipped: BTreeMap<SkipReason, usize> = BTreeMap::new();
+    for reason in ledger.skipped.values() {
+        *skipped.entry(*reason).or_default() += 1;
+    }
+    let per = ledger.per_endpoint.max(1);
+    let mut ran = ledger.granted.len();
+    for (reason, refused) in [(SkipReason::Budget, tally.over_budget), (SkipReason::TimeLimit, tally.over_time)] {
+        let cut = refused.div_ceil(per).min(ran);
+        ran -= cut;
+        add(&mut skipped, reason, cut);
+    }
+    CheckCoverage {
+        check: check.id.to_string(),
+        unit: "endpoints".into(),
+        planned: ledger.planned.len(),
+        ran,
+        requests: tally.sent,
+        skipped: skipped_list(skipped),
+    }
+}
+
+fn add(skipped: &mut BTreeMap<SkipReason, usize>, reason: SkipReason, count: usize) {
+    if count > 0 {
+        *skipped.entry(reason).or_default() += count;
+    }
+}
+
+fn skipped_list(skipped: BTreeMap<SkipReason, usize>) -> Vec<Skipped> {
+    skipped.into_iter().map(|(reason, count)| Skipped { reason: reason.as_str().to_string(), count }).collect()
+}
 
 impl ScanContext {
-    /// The endpoints `check` should probe, most promising first, out of `candidates`.
+    /// The endpoints `check` should probe, riskiest first, out of `candidates`: as many as its
+    /// share of the budget pays for at one request each. The rest are recorded as skipped.
     pub fn plan<'a>(
         &'a self,
-        _check: &'static CheckInfo,
+        check: &'static CheckInfo,
         candidates: impl IntoIterator<Item = &'a Endpoint>,
     ) -> Vec<&'a Endpoint> {
-        candidates.into_iter().take(PLACEHOLDER_CAP).collect()
+        self.plan_costing(check, candidates, 1)
+    }
+
+    /// [`Self::plan`] for a check that sends about `per_endpoint` new requests to each endpoint (one
+    /// per identity, a burst…), so its share buys the right number of endpoints. Answers the scan
+    /// already has (discovery's anonymous GET of each sample) are free: do not count them.
+    pub fn plan_costing<'a>(
+        &'a self,
+        check: &'static CheckInfo,
+        candidates: impl IntoIterator<Item = &'a Endpoint>,
+        per_endpoint: usize,
+    ) -> Vec<&'a Endpoint> {
+        let mut ranked: Vec<&Endpoint> = candidates.into_iter().collect();
+        ranked.sort_by_key(|e| Reverse(self.schedule.weight(e)));
+        let (granted, reason) = if self.client.out_of_time() {
+            (0, SkipReason::TimeLimit)
+        } else if per_endpoint == 0 {
+            // Everything it reads was fetched already (discovery's samples): nothing to pay for.
+            (ranked.len(), SkipReason::Budget)
+        } else {
+            (self.schedule.grant(check, ranked.len(), per_endpoint, self), SkipReason::Budget)
+        };
+        self.schedule.record(check, &ranked, granted, per_endpoint, reason);
+        ranked.truncate(granted);
+        ranked
+    }
+
+    /// Records that `check` will not probe `candidates`, and why (a missing identity, `--active`…).
+    pub fn skip<'a>(
+        &'a self,
+        check: &'static CheckInfo,
+        reason: SkipReason,
+        candidates: impl IntoIterator<Item = &'a Endpoint>,
+    ) {
+        let all: Vec<&Endpoint> = candidates.into_iter().collect();
+        self.schedule.record(check, &all, 0, 1, reason);
+        self.schedule.state().settled.insert(check.id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::{AuthMode, Client, Exchange};
+    use crate::config::ScanConfig;
+    use crate::inventory::{Inventory, Source};
+    use crate::soft404::SoftNotFound;
+
+    fn check(id: &str) -> &'static CheckInfo {
+        crate::checks::find(id).expect("registered check")
+    }
+
+    /// A context over `inventory` that has sent nothing yet; nothing is ever sent by these tests.
+    fn context(max_requests: usize, inventory: Inventory) -> ScanContext {
+        let mut config = ScanConfig::new("http://127.0.0.1:9").expect("config");
+        config.max_requests = max_requests;
+        let client = Client::new(&config).expect("client");
+        let silent = Exchange {
+            method: reqwest::Method::GET,
+            url: config.target.clone(),
+            request_headers: Vec::new(),
+            request_body: None,
+            status: None,
+            headers: Default::default(),
+            body: Default::default(),
+            truncated: false,
+            elapsed: Default::default(),
+            error: Some("no answer".into()),
+            identity: None,
+            auth: AuthMode::Normal,
+        };
+        let mut ctx = ScanContext {
+            soft404: SoftNotFound::calibrate(&silent, &silent),
+            config,
+            client,
+            inventory,
+            spec: None,
+            tls: None,
+            detector: leakprobe_detect::Detector::new(),
+            schedule: Schedule::default(),
+        };
+        ctx.schedule = Schedule::new(&ctx);
+        ctx
+    }
+
+    fn inventory(paths: &[&str]) -> Inventory {
+        let mut inv = Inventory::default();
+        for p in paths {
+            inv.add_seen(p, "GET", Source::Link);
+        }
+        inv
+    }
+
+    fn templates<'a>(plan: &[&'a Endpoint]) -> Vec<&'a str> {
+        plan.iter().map(|e| e.template.as_str()).collect()
+    }
+
+    #[test]
+    fn plans_riskiest_first_then_in_inventory_order() {
+        let ctx = context(2_000, inventory(&["/about", "/orders/7", "/api/presets", "/auth/login", "/zones/3"]));
+        let plan = ctx.plan(check("server_error_on_malformed_input"), ctx.inventory.endpoints());
+        assert_eq!(templates(&plan), ["/auth/login", "/orders/{id}", "/zones/{id}", "/about", "/api/presets"]);
+    }
+
+    #[test]
+    fn one_check_cannot_take_the_floor_kept_for_the_others() {
+        let paths: Vec<String> = (0..100).map(|i| format!("/items-{i:03}")).collect();
+        let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+        let ctx = context(660, inventory(&paths));
+        let floor = 660 / (2 * active_checks());
+        let first = ctx.plan_costing(check("server_error_on_malformed_input"), ctx.inventory.endpoints(), 10);
+        let kept = floor * (active_checks() - 1);
+        assert_eq!(first.len(), (660 - kept) / 10, "the first planner takes all but the others' floors");
+        assert!(first.len() < 100);
+        let second = ctx.plan_costing(check("dangerous_methods"), ctx.inventory.endpoints(), 1);
+        assert!(second.len() >= floor, "a later check still gets its floor: {}", second.len());
+
+        let coverage = ctx.schedule.coverage(&ctx, 0);
+        let malformed = coverage.iter().find(|c| c.check == "server_error_on_malformed_input").expect("entry");
+        assert_eq!((malformed.planned, malformed.ran), (100, first.len()));
+        assert_eq!(malformed.skipped, vec![Skipped { reason: "budget".into(), count: 100 - first.len() }]);
+    }
+
+    #[test]
+    fn small_apis_get_everything_they_ask_for() {
+        let ctx = context(2_000, inventory(&["/a", "/b", "/c/1"]));
+        for id in ["server_error_on_malformed_input", "dangerous_methods", "bola_id_enumeration"] {
+            assert_eq!(ctx.plan_costing(check(id), ctx.inventory.endpoints(), 4).len(), 3, "{id}");
+        }
+        let coverage = ctx.schedule.coverage(&ctx, 5);
+        assert!(coverage.iter().all(|c| c.skipped.is_empty()), "{coverage:?}");
+        // Passive analyzers count what they read; active checks that planned count endpoints.
+        assert!(coverage.iter().any(|c| c.unit == "exchanges" && c.ran == 5));
+        assert!(coverage.iter().any(|c| c.check == "dangerous_methods" && c.unit == "endpoints" && c.ran == 3));
+    }
+
+    #[test]
+    fn skips_say_why() {
+        let ctx = context(2_000, inventory(&["/users/1", "/users/1/orders/2", "/health"]));
+        let templated = ctx.inventory.endpoints().filter(|e| e.has_path_params());
+        ctx.skip(check("bola_cross_identity"), SkipReason::NeedsTwoIdentities, templated);
+        let coverage = ctx.schedule.coverage(&ctx, 0);
+        let bola = coverage.iter().find(|c| c.check == "bola_cross_identity").expect("entry");
+        assert_eq!((bola.planned, bola.ran, bola.requests), (2, 0, 0));
+        assert_eq!(bola.skipped, vec![Skipped { reason: "needs two identities".into(), count: 2 }]);
+        assert!(!bola.did_run());
+    }
+
+    #[test]
+    fn nothing_is_granted_once_the_budget_is_gone() {
+        let ctx = context(0, inventory(&["/a", "/b"]));
+        assert!(ctx.plan(check("dangerous_methods"), ctx.inventory.endpoints()).is_empty());
+        let coverage = ctx.schedule.coverage(&ctx, 0);
+        let entry = coverage.iter().find(|c| c.check == "dangerous_methods").expect("entry");
+        assert_eq!(entry.skipped, vec![Skipped { reason: "budget".into(), count: 2 }]);
+        // Reading what the scan already has costs nothing.
+        assert_eq!(ctx.plan_costing(check("admin_function_exposed"), ctx.inventory.endpoints(), 0).len(), 2);
     }
 }

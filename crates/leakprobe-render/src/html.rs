@@ -255,6 +255,9 @@ pub fn render(report: &Report) -> String {
             esc(&note.reason)
         );
     }
+    if let Some(summary) = report.coverage.partial_summary() {
+        let _ = write!(notes, "<div id=\"partial\">Partial scan: {}</div>", esc(&summary));
+    }
     for reason in &report.coverage.incomplete {
         let _ = write!(notes, "<div>Incomplete: {}</div>", esc(reason));
     }

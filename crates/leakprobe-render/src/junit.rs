@@ -63,6 +63,7 @@ pub fn render(report: &Report) -> String {
         let findings: &[Finding] = report.categories.get(&category).map_or(&[], |c| &c.findings);
         let mut cases = String::new();
         let mut failures = 0;
+        let mut skipped = 0;
         for check in &checks {
             let mine: Vec<&Finding> = findings.iter().filter(|f| f.check == check.id).collect();
             let failing: Vec<&&Finding> = mine.iter().filter(|f| is_failure(f)).collect();
@@ -74,6 +75,15 @@ pub fn render(report: &Report) -> String {
                 escape_xml(check.id)
             );
             let quiet: Vec<&&Finding> = mine.iter().filter(|f| !is_failure(f)).collect();
+            // A check that did nothing at all, for a reason the coverage gives, is a skipped test.
+            let coverage = report.coverage.checks.iter().find(|c| c.check == check.id);
+            let not_run = coverage.filter(|c| mine.is_empty() && !c.did_run() && !c.skipped.is_empty());
+            if let Some(c) = not_run {
+                skipped += 1;
+                let why: Vec<&str> = c.skipped.iter().map(|s| s.reason.as_str()).collect();
+                let _ = writeln!(cases, ">\n      <skipped message=\"{}\"/>\n    </testcase>", escape_xml(&why.join(", ")));
+                continue;
+            }
             if failing.is_empty() && quiet.is_empty() {
                 cases.push_str("/>\n");
                 continue;
@@ -102,7 +112,7 @@ pub fn render(report: &Report) -> String {
         total_failures += failures;
         let _ = write!(
             suites,
-            "  <testsuite name=\"leakprobe.{id}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" time=\"0\" timestamp=\"{ts}\">\n\
+            "  <testsuite name=\"leakprobe.{id}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"0\" timestamp=\"{ts}\">\n\
              \x20   <properties>\n\
              \x20     <property name=\"category_score\" value=\"{score}\"/>\n\
              \x20     <property name=\"category_grade\" value=\"{grade}\"/>\n\

@@ -82,6 +82,9 @@ pub fn render(report: &Report) -> String {
             cell(&note.reason)
         );
     }
+    if let Some(summary) = report.coverage.partial_summary() {
+        let _ = writeln!(out, "> [!WARNING]\n> Score {} · Grade {} · {}\n", report.score, report.grade, cell(&summary));
+    }
     for reason in &report.coverage.incomplete {
         let _ = writeln!(out, "> [!NOTE]\n> Incomplete scan: {}\n", cell(reason));
     }

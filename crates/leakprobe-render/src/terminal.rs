@@ -43,11 +43,17 @@ pub fn render(report: &Report) -> String {
     let c = counts(report);
     let _ = writeln!(out, "{} {}", bold("leakprobe"), report.target);
     let suppressed = if c.suppressed > 0 { format!(" (+{} suppressed)", c.suppressed) } else { String::new() };
+    // A partial scan says so next to its grade: its score is a lower bound of what is wrong.
+    let partial = match report.coverage.partial_summary() {
+        Some(summary) => format!(" · {}", paint(summary, style(AnsiColor::Yellow))),
+        None => String::new(),
+    };
     let _ = writeln!(
         out,
-        "Score {} · Grade {} · {} finding(s){} · {} requests in {:.1} s",
+        "Score {} · Grade {}{} · {} finding(s){} · {} requests in {:.1} s",
         bold(report.score),
         paint(report.grade, grade_style(report.grade)),
+        partial,
         c.active,
         suppressed,
         report.requests,
@@ -161,6 +167,29 @@ pub fn render(report: &Report) -> String {
     }
     for reason in &cov.incomplete {
         let _ = writeln!(out, "{} {reason}", paint("incomplete:", style(AnsiColor::Yellow)));
+    }
+    // Work left undone by budget or time, check by check; then, on one line, what more setup
+    // (identities, --active) would let the scan do.
+    let mut setup: Vec<String> = Vec::new();
+    for check in &cov.checks {
+        let (partial, chosen): (Vec<_>, Vec<_>) = check.skipped.iter().partition(|s| s.makes_partial());
+        if !partial.is_empty() {
+            let skipped: Vec<String> = partial.iter().map(|s| format!("{} ({})", s.count, s.reason)).collect();
+            let _ = writeln!(
+                out,
+                "{} {}: ran {} of {} {}, skipped {}",
+                paint("partial:", style(AnsiColor::Yellow)),
+                check.check,
+                check.ran,
+                check.planned,
+                check.unit,
+                skipped.join(", ")
+            );
+        }
+        setup.extend(chosen.iter().map(|s| format!("{} ({})", check.check, s.reason)));
+    }
+    if !setup.is_empty() {
+        let _ = writeln!(out, "{}", paint(format!("not run: {}", setup.join(", ")), Style::new().dimmed()));
     }
     out
 }

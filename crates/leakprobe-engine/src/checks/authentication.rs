@@ -11,6 +11,7 @@ use crate::client::{status, AuthMode, Exchange, Probe};
 use crate::context::ScanContext;
 use crate::identity::Credential;
 use crate::report::{Category, Confidence, Severity};
+use crate::schedule::SkipReason;
 
 pub static UNAUTHENTICATED_ACCESS: CheckInfo = CheckInfo {
     id: "unauthenticated_access",
@@ -42,7 +43,6 @@ pub static CREDENTIAL_ECHO: CheckInfo = CheckInfo {
     runner: Runner::Passive(credential_echo),
 };
 
-const MAX_ENDPOINTS: usize = 40;
 /// Where APIs commonly accept keys in the URL.
 const QUERY_KEY_NAMES: [&str; 5] = ["api_key", "apikey", "key", "access_token", "token"];
 
@@ -86,15 +86,15 @@ struct Comparison {
 
 fn unauthenticated_access(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
     Box::pin(async move {
-        let Some(name) = ctx.client.primary_identity() else { return Vec::new() };
+        let candidates = ctx.inventory.endpoints().filter(|e| e.methods.contains("GET"));
+        let Some(name) = ctx.client.primary_identity() else {
+            ctx.skip(&UNAUTHENTICATED_ACCESS, SkipReason::NeedsIdentity, candidates);
+            return Vec::new();
+        };
         let name = name.as_str();
-        let paths: Vec<String> = ctx
-            .inventory
-            .endpoints()
-            .filter(|e| e.methods.contains("GET"))
-            .take(MAX_ENDPOINTS)
-            .map(|e| e.sample_path())
-            .collect();
+        // As the identity and with a broken credential (the anonymous answer is discovery's).
+        let paths: Vec<String> =
+            ctx.plan_costing(&UNAUTHENTICATED_ACCESS, candidates, 2).into_iter().map(|e| e.sample_path()).collect();
         let comparisons: Vec<Comparison> = stream::iter(paths)
             .map(|path| async move {
                 let authed = ctx.client.send(Probe::get(path.clone()).as_identity(name)).await.ok()?;
@@ -159,7 +159,7 @@ fn unauthenticated_access(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
 
 /// A path the identity can read and nobody else can: where accepted credentials show.
 async fn protected_path(ctx: &ScanContext, identity: &str) -> Option<(String, std::sync::Arc<Exchange>)> {
-    for endpoint in ctx.inventory.endpoints().filter(|e| e.methods.contains("GET")).take(MAX_ENDPOINTS) {
+    for endpoint in ctx.plan_costing(&API_KEY_IN_QUERY, ctx.inventory.endpoints().filter(|e| e.methods.contains("GET")), 2) {
         let path = endpoint.sample_path();
         let Ok(anonymous) = ctx.client.send(Probe::get(path.clone())).await else { continue };
         if !refused(&anonymous) {
@@ -176,6 +176,10 @@ async fn protected_path(ctx: &ScanContext, identity: &str) -> Option<(String, st
 fn api_key_in_query(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
     Box::pin(async move {
         let mut hits = Vec::new();
+        if ctx.client.identities().is_empty() {
+            let candidates = ctx.inventory.endpoints().filter(|e| e.methods.contains("GET"));
+            ctx.skip(&API_KEY_IN_QUERY, SkipReason::NeedsIdentity, candidates);
+        }
         for identity in ctx.client.identities() {
             let Some(credential) = &identity.credential else { continue };
             let Some((path, authed)) = protected_path(ctx, &identity.name).await else { continue };

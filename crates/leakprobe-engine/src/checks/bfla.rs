@@ -65,7 +65,6 @@ const PRIVILEGED_PHRASES: [&str; 10] = [
     "staff only",
 ];
 
-const MAX_ENDPOINTS: usize = 40;
 const MAX_LOW_IDENTITIES: usize = 2;
 /// Headers frameworks read to tunnel a method through POST; sent together in one probe.
 const OVERRIDE_HEADERS: [&str; 3] = ["X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override"];
@@ -146,9 +145,11 @@ struct View {
 /// Reads every GET endpoint as the admin, each low-privilege identity and anonymously, and says
 /// which are administrative functions. Both checks call it; the client's cache sends each request
 /// once.
-async fn survey(ctx: &ScanContext, who: &Callers) -> Vec<View> {
-    let endpoints: Vec<Endpoint> =
-        ctx.inventory.endpoints().filter(|e| e.methods.contains("GET")).take(MAX_ENDPOINTS).cloned().collect();
+async fn survey(ctx: &ScanContext, check: &'static CheckInfo, who: &Callers) -> Vec<View> {
+    // The anonymous GET of each sample is discovery's, already fetched.
+    let callers = usize::from(who.admin.is_some()) + who.low.len();
+    let get = ctx.inventory.endpoints().filter(|e| e.methods.contains("GET"));
+    let endpoints: Vec<Endpoint> = ctx.plan_costing(check, get, callers).into_iter().cloned().collect();
     let mut views: Vec<View> = stream::iter(endpoints)
         .map(|endpoint| async move {
             let path = endpoint.sample_path();
@@ -315,7 +316,7 @@ fn as_who(identity: Option<&Identity>) -> String {
 fn admin_function_exposed(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
     Box::pin(async move {
         let who = callers(ctx);
-        let views = survey(ctx, &who).await;
+        let views = survey(ctx, &ADMIN_FUNCTION, &who).await;
         let mut hits = Vec::new();
         for view in views.iter().filter(|v| !v.reasons.is_empty()) {
             let admin_view = view.admin.as_ref().filter(|a| has_content(ctx, a));
@@ -395,7 +396,7 @@ fn admin_function_exposed(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
 fn method_tampering(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
     Box::pin(async move {
         let who = callers(ctx);
-        let views = survey(ctx, &who).await;
+        let views = survey(ctx, &METHOD_TAMPERING, &who).await;
         let mut hits = Vec::new();
         // The first caller refused on each endpoint, and the admin's answer to compare with.
         let refused_views: Vec<(&View, Option<&Identity>)> = views
@@ -536,7 +537,8 @@ async fn override_writes(ctx: &ScanContext, who: &Callers, views: &[View]) -> Ve
         views.iter().filter(|v| !v.reasons.is_empty()).map(|v| v.endpoint.template.as_str()).collect();
     let mut targets: BTreeMap<String, String> = BTreeMap::new();
     // Only endpoints with an object id: the absent id is what keeps the tunnelled write harmless.
-    for endpoint in ctx.inventory.endpoints().filter(|e| e.has_path_params()).take(MAX_ENDPOINTS) {
+    let templated = ctx.inventory.endpoints().filter(|e| e.has_path_params());
+    for endpoint in ctx.plan_costing(&METHOD_TAMPERING, templated, 2) {
         let admin_like = privileged.contains(endpoint.template.as_str()) || !static_reasons(ctx, endpoint).is_empty();
         if !admin_like {
             continue;

@@ -23,6 +23,7 @@ use crate::discovery::links;
 use crate::identity::Identity;
 use crate::inventory::{Endpoint, ParamLocation};
 use crate::report::{Category, Confidence, Severity};
+use crate::schedule::SkipReason;
 
 pub static CROSS_IDENTITY: CheckInfo = CheckInfo {
     id: "bola_cross_identity",
@@ -46,10 +47,6 @@ pub static ID_ENUMERATION: CheckInfo = CheckInfo {
 
 /// Identities compared; more only multiply requests without finding more kinds of object.
 const MAX_IDENTITIES: usize = 4;
-/// Endpoints without path parameters read as each identity to find what is its own.
-const MAX_SELF_ENDPOINTS: usize = 24;
-/// Templated endpoints whose objects are tried.
-const MAX_TEMPLATES: usize = 12;
 /// Object paths tried per identity (links and ids from its own responses, spec examples).
 const MAX_CANDIDATES: usize = 10;
 /// Id values kept from one identity's own responses.
@@ -136,10 +133,13 @@ fn cross_identity(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
     Box::pin(async move {
         let identities: Vec<Identity> = ctx.client.identities().into_iter().take(MAX_IDENTITIES).collect();
         if identities.len() < 2 {
+            ctx.skip(&CROSS_IDENTITY, SkipReason::NeedsTwoIdentities, templated(ctx));
             return Vec::new();
         }
-        let own = own_responses(ctx, &identities).await;
-        let objects = read_objects(ctx, &identities, &own).await;
+        let own = own_responses(ctx, &CROSS_IDENTITY, &identities).await;
+        // Each identity reads, the others try it, anonymous tries it, a neighbour proves it distinct.
+        let templates = ctx.plan_costing(&CROSS_IDENTITY, templated(ctx), 2 * identities.len() + 1);
+        let objects = read_objects(ctx, &templates, &identities, &own).await;
 
         let mut best: BTreeMap<String, (u8, Hit)> = BTreeMap::new();
         for object in &objects {
@@ -236,14 +236,14 @@ async fn distinct_object(ctx: &ScanContext, object: &Object, objects: &[Object])
 
 /// Reads every endpoint without path parameters as each identity and keeps, per identity, what
 /// only it receives.
-async fn own_responses(ctx: &ScanContext, identities: &[Identity]) -> BTreeMap<String, Own> {
-    let paths: Vec<String> = ctx
-        .inventory
-        .endpoints()
-        .filter(|e| e.methods.contains("GET") && !e.has_path_params())
-        .take(MAX_SELF_ENDPOINTS)
-        .map(Endpoint::sample_path)
-        .collect();
+async fn own_responses(
+    ctx: &ScanContext,
+    check: &'static CheckInfo,
+    identities: &[Identity],
+) -> BTreeMap<String, Own> {
+    let untemplated = ctx.inventory.endpoints().filter(|e| e.methods.contains("GET") && !e.has_path_params());
+    let paths: Vec<String> =
+        ctx.plan_costing(check, untemplated, identities.len()).into_iter().map(Endpoint::sample_path).collect();
     let mut own: BTreeMap<String, Own> = identities.iter().map(|i| (i.name.clone(), Own::default())).collect();
     // Per path: the anonymous answer, then each identity's (in `identities` order).
     type Answer = Option<Arc<Exchange>>;
@@ -325,14 +325,20 @@ fn nested_ids(value: &Value, depth: usize, out: &mut Vec<(String, String)>) {
 
 /// Object paths to try for each identity, read as that identity: links from its own responses,
 /// its ids in templated endpoints (best-matching templates first), and the spec's examples.
-async fn read_objects(ctx: &ScanContext, identities: &[Identity], own: &BTreeMap<String, Own>) -> Vec<Object> {
-    let templates: Vec<&Endpoint> = templated_endpoints(ctx);
+async fn read_objects(
+    ctx: &ScanContext,
+    templates: &[&Endpoint],
+    identities: &[Identity],
+    own: &BTreeMap<String, Own>,
+) -> Vec<Object> {
+    // Room for one try per planned template beyond the links, however many were planned.
+    let per_identity = MAX_CANDIDATES.max(templates.len() + MAX_CANDIDATES / 2);
     let mut tries: Vec<(String, String)> = Vec::new();
     for identity in identities {
         let mine = &own[&identity.name];
         let mut paths: Vec<String> = mine.links.iter().take(MAX_CANDIDATES / 2).cloned().collect();
         let mut ranked: Vec<(u8, String)> = Vec::new();
-        for endpoint in &templates {
+        for endpoint in templates {
             for (key, value) in &mine.ids {
                 if !fits(endpoint, value) {
                     continue;
@@ -347,7 +353,7 @@ async fn read_objects(ctx: &ScanContext, identities: &[Identity], own: &BTreeMap
         paths.extend(templates.iter().map(|e| e.sample_path()));
         let mut seen = BTreeSet::new();
         paths.retain(|p| seen.insert(p.clone()));
-        tries.extend(paths.into_iter().take(MAX_CANDIDATES).map(|p| (identity.name.clone(), p)));
+        tries.extend(paths.into_iter().take(per_identity).map(|p| (identity.name.clone(), p)));
     }
     let fetched: Vec<Option<Object>> = stream::iter(tries)
         .map(|(reader, path)| async move {
@@ -370,8 +376,9 @@ async fn read_objects(ctx: &ScanContext, identities: &[Identity], own: &BTreeMap
     objects
 }
 
-fn templated_endpoints(ctx: &ScanContext) -> Vec<&Endpoint> {
-    ctx.inventory.endpoints().filter(|e| e.methods.contains("GET") && e.has_path_params()).take(MAX_TEMPLATES).collect()
+/// GET endpoints that address objects by id.
+fn templated(ctx: &ScanContext) -> impl Iterator<Item = &Endpoint> {
+    ctx.inventory.endpoints().filter(|e| e.methods.contains("GET") && e.has_path_params())
 }
 
 /// Whether an id value may go into the endpoint's (last) path parameter.
@@ -413,7 +420,10 @@ fn id_enumeration(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
         }
         let own = match &caller {
             Some(identity) => {
-                own_responses(ctx, std::slice::from_ref(identity)).await.remove(&identity.name).unwrap_or_default()
+                own_responses(ctx, &ID_ENUMERATION, std::slice::from_ref(identity))
+                    .await
+                    .remove(&identity.name)
+                    .unwrap_or_default()
             }
             None => Own::default(),
         };
@@ -426,7 +436,7 @@ fn id_enumeration(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
             }
         };
         let mut hits = Vec::new();
-        for endpoint in templated_endpoints(ctx) {
+        for endpoint in ctx.plan_costing(&ID_ENUMERATION, templated(ctx), NEIGHBOURS.len()) {
             let Some(base) = base_id(endpoint, &own) else { continue };
             let Some(base_path) = replace_last_param(&endpoint.template, &endpoint.sample_path(), &base.to_string())
             else {

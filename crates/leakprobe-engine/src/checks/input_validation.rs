@@ -30,8 +30,8 @@ pub static DANGEROUS_METHODS: CheckInfo = CheckInfo {
     runner: Runner::Active(dangerous_methods),
 };
 
-/// Endpoints probed per scan: enough for real APIs, bounded for huge specs.
-const MAX_ENDPOINTS: usize = 40;
+/// About what [`provocations`] sends to one endpoint, for its budget share.
+const PROVOCATIONS_PER_ENDPOINT: usize = 5;
 /// A wrong-type id with the quotes that break hand-built SQL.
 const BAD_ID: &str = "leakprobe'\"";
 const HUGE_ID: &str = "99999999999999999999999";
@@ -105,9 +105,8 @@ fn malformed_input(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
     Box::pin(async move {
         let who = ctx.client.primary_identity();
         let probes: Vec<Provocation> = ctx
-            .inventory
-            .endpoints()
-            .take(MAX_ENDPOINTS)
+            .plan_costing(&MALFORMED_INPUT, ctx.inventory.endpoints(), PROVOCATIONS_PER_ENDPOINT)
+            .into_iter()
             .flat_map(provocations)
             .map(|mut p| {
                 // Behind an authentication wall, errors only show to a caller who gets past it.
@@ -164,11 +163,10 @@ fn dangerous_methods(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
             }
         }
         // Endpoints readable without credentials that advertise write methods to anyone.
+        let undeclared = ctx.inventory.endpoints().filter(|e| !e.security_declared);
         let readable: Vec<String> = ctx
-            .inventory
-            .endpoints()
-            .filter(|e| !e.security_declared)
-            .take(MAX_ENDPOINTS)
+            .plan_costing(&DANGEROUS_METHODS, undeclared, 1)
+            .into_iter()
             .map(Endpoint::sample_path)
             .collect();
         let answers: Vec<_> = stream::iter(readable)

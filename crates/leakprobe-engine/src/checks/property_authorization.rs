@@ -23,6 +23,8 @@ use crate::context::ScanContext;
 use crate::discovery::data_lines;
 use crate::discovery::openapi::{Operation, Schema};
 use crate::report::{Category, Confidence, Severity};
+use crate::inventory::Endpoint;
+use crate::schedule::SkipReason;
 
 pub static UNDECLARED: CheckInfo = CheckInfo {
     id: "undeclared_response_property",
@@ -566,11 +568,13 @@ fn restore_value(sent: &Value, before: Option<&Value>) -> Option<Value> {
 fn mass_assignment(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
     Box::pin(async move {
         if !ctx.config.active {
+            ctx.skip(&MASS_ASSIGNMENT, SkipReason::NeedsActive, self_endpoints(ctx));
             return Vec::new();
         }
         // The last low-privilege identity: the others serve as the attackers of the bola and
         // bfla checks running at the same time, and a probe may briefly raise its privileges.
         let Some(identity) = ctx.client.identities().into_iter().rfind(|i| !i.is_admin()) else {
+            ctx.skip(&MASS_ASSIGNMENT, SkipReason::NeedsIdentity, self_endpoints(ctx));
             return Vec::new();
         };
         let mut hits = Vec::new();
@@ -583,18 +587,23 @@ fn mass_assignment(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
     })
 }
 
+/// Endpoints of the caller's own record by their path (`/api/profile`, `/me/settings`).
+fn self_endpoints(ctx: &ScanContext) -> impl Iterator<Item = &Endpoint> {
+    ctx.inventory.endpoints().filter(|e| {
+        !e.has_path_params()
+            && e.methods.contains("GET")
+            && e.template.split('/').any(|s| SELF_SEGMENTS.contains(&s.to_ascii_lowercase().as_str()))
+    })
+}
+
 /// The caller's own record: a self endpoint (`/api/profile`, `/me/settings`) without path
 /// parameters that takes PATCH or PUT, declared in the spec or advertised by `OPTIONS`. Shared
 /// records (`/api/config`) are never probed: a write there would change everybody's data.
 async fn writable_endpoints(ctx: &ScanContext, identity: &str) -> Vec<(String, Method)> {
     let mut out = Vec::new();
-    for endpoint in ctx.inventory.endpoints().filter(|e| !e.has_path_params() && e.methods.contains("GET")) {
+    for endpoint in self_endpoints(ctx) {
         if out.len() >= MAX_WRITABLE {
             break;
-        }
-        let segments: Vec<String> = endpoint.template.split('/').map(str::to_ascii_lowercase).collect();
-        if !segments.iter().any(|s| SELF_SEGMENTS.contains(&s.as_str())) {
-            continue;
         }
         let path = endpoint.sample_path();
         let declared = ["PATCH", "PUT"].into_iter().find(|m| endpoint.methods.contains(*m));

@@ -17,6 +17,7 @@ use crate::client::{Exchange, Probe};
 use crate::context::ScanContext;
 use crate::inventory::{Endpoint, ParamLocation};
 use crate::report::{Category, Confidence, Severity};
+use crate::schedule::SkipReason;
 
 pub static MISSING_RATE_LIMIT: CheckInfo = CheckInfo {
     id: "missing_rate_limit",
@@ -44,8 +45,6 @@ pub static UNBOUNDED_PAGE_SIZE: CheckInfo = CheckInfo {
 const BURST: usize = 20;
 /// Bursts start only while this many requests of the budget remain for everything else.
 const BUDGET_RESERVE: usize = 100;
-const MAX_ENDPOINTS: usize = 40;
-const MAX_PAGE_ENDPOINTS: usize = 5;
 const ASKED_PAGE_SIZE: usize = 1000;
 /// More items than this in one answer is beyond every common cap (GitHub and Stripe 100, Slack 200).
 const PAGE_CAP: usize = 200;
@@ -229,16 +228,22 @@ fn missing_rate_limit(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
             .max_requests
             .saturating_sub(ctx.client.requests_sent());
         if left < 3 * BURST + BUDGET_RESERVE || ctx.client.out_of_time() {
+            let reason = if ctx.client.out_of_time() { SkipReason::TimeLimit } else { SkipReason::Budget };
+            ctx.skip(&MISSING_RATE_LIMIT, reason, login_endpoints(ctx));
             return Vec::new();
         }
         let mut targets = Vec::new();
         if ctx.config.active {
-            targets.extend(login_target(ctx));
+            targets.extend(login_targets(ctx));
+        } else {
+            // Failed logins are writes to the target's counters (lockouts): only with --active.
+            ctx.skip(&MISSING_RATE_LIMIT, SkipReason::NeedsActive, login_endpoints(ctx));
         }
         let enumeration = enumeration_target(ctx).await;
         let skip = enumeration.as_ref().map(|t| t.path.clone());
-        targets.extend(enumeration);
-        targets.extend(personal_data_target(ctx, skip.as_deref()));
+        // Login bursts were planned with their endpoints; these two are chosen first, then paid for.
+        let chosen = enumeration.into_iter().chain(personal_data_target(ctx, skip.as_deref()));
+        targets.extend(chosen.filter(|t| affordable(ctx, t)));
 
         let run = rand::random::<u64>();
         let outcomes = join_all(targets.iter().map(|t| burst(ctx, t, run))).await;
@@ -316,24 +321,37 @@ fn verdict(target: &BurstTarget, outcome: Outcome) -> Option<Hit> {
     })
 }
 
-/// A POST login endpoint (only with `--active`: failed logins are writes to the target's counters).
-fn login_target(ctx: &ScanContext) -> Option<BurstTarget> {
-    let from_inventory = ctx
-        .inventory
+/// Whether the scheduler grants a burst at `target`'s endpoint.
+fn affordable(ctx: &ScanContext, target: &BurstTarget) -> bool {
+    let template = ctx.inventory.template_of(&target.path);
+    let endpoint = ctx.inventory.endpoints().filter(|e| e.template == template);
+    !ctx.plan_costing(&MISSING_RATE_LIMIT, endpoint, BURST).is_empty()
+}
+
+/// POST login endpoints of the inventory.
+fn login_endpoints(ctx: &ScanContext) -> impl Iterator<Item = &Endpoint> {
+    ctx.inventory
         .endpoints()
-        .filter(|e| e.methods.contains("POST") && !e.has_path_params())
-        .map(|e| e.template.clone());
-    // Discovery drops GET answers of 405, but their `Allow: POST` names a POST-only login.
-    let from_405 = ctx.client.exchanges().into_iter().filter_map(|ex| {
+        .filter(|e| e.methods.contains("POST") && !e.has_path_params() && is_login_path(&e.template))
+}
+
+/// Every POST login endpoint, each with its own burst, as far as the budget share pays for them
+/// (only with `--active`: failed logins are writes to the target's counters).
+fn login_targets(ctx: &ScanContext) -> Vec<BurstTarget> {
+    let mut paths: Vec<String> =
+        ctx.plan_costing(&MISSING_RATE_LIMIT, login_endpoints(ctx), BURST).into_iter().map(|e| e.template.clone()).collect();
+    // A GET answered 405 with `Allow: POST` names a POST-only login discovery may not have kept.
+    for ex in ctx.client.exchanges() {
         let allows_post = ex.status == Some(405)
-            && ex
-                .header("allow")
-                .is_some_and(|a| a.to_ascii_uppercase().contains("POST"));
-        allows_post.then(|| ex.path().to_string())
-    });
-    from_inventory
-        .chain(from_405)
-        .find(|p| is_login_path(p))
+            && ex.header("allow").is_some_and(|a| a.to_ascii_uppercase().contains("POST"));
+        let path = ex.path().to_string();
+        let known = paths.contains(&path) || ctx.inventory.endpoints().any(|e| e.template == path);
+        if allows_post && is_login_path(&path) && !known {
+            paths.push(path);
+        }
+    }
+    paths
+        .into_iter()
         .map(|path| BurstTarget {
             sensitivity: Sensitivity::Login,
             method: Method::POST,
@@ -341,6 +359,7 @@ fn login_target(ctx: &ScanContext) -> Option<BurstTarget> {
             query: Vec::new(),
             pii: Vec::new(),
         })
+        .collect()
 }
 
 fn is_login_path(path: &str) -> bool {
@@ -361,23 +380,11 @@ fn normalize(name: &str) -> String {
 
 /// The best account-lookup endpoint that answers: named parameters first, then path words.
 async fn enumeration_target(ctx: &ScanContext) -> Option<BurstTarget> {
+    let lookups = ctx.inventory.endpoints().filter(|e| e.methods.contains("GET") && lookup_score(e).is_some());
     let mut candidates: Vec<(u8, &Endpoint)> = ctx
-        .inventory
-        .endpoints()
-        .filter(|e| e.methods.contains("GET"))
-        .take(MAX_ENDPOINTS)
-        .filter_map(|e| {
-            let by_param = query_params(e)
-                .iter()
-                .any(|(n, _)| ENUMERATION_PARAMS.contains(&normalize(n).as_str()));
-            let by_word = last_word(&e.template)
-                .is_some_and(|w| ENUMERATION_WORDS.iter().any(|x| w.contains(x)));
-            match (by_param, by_word) {
-                (true, true) => Some((2, e)),
-                (true, false) | (false, true) => Some((1, e)),
-                _ => None,
-            }
-        })
+        .plan(&MISSING_RATE_LIMIT, lookups)
+        .into_iter()
+        .filter_map(|e| lookup_score(e).map(|score| (score, e)))
         .collect();
     candidates.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
     for (_, endpoint) in candidates.into_iter().take(3) {
@@ -413,6 +420,19 @@ async fn enumeration_target(ctx: &ScanContext) -> Option<BurstTarget> {
     None
 }
 
+/// How much an endpoint looks like an account lookup: named parameters and path words.
+fn lookup_score(e: &Endpoint) -> Option<u8> {
+    let by_param = query_params(e).iter().any(|(n, _)| ENUMERATION_PARAMS.contains(&normalize(n).as_str()));
+    // Whole words of the segment: `/users/check-email` is a lookup, `/quality-checks` is not.
+    let by_word =
+        last_word(&e.template).is_some_and(|w| w.split(['-', '_', '.']).any(|part| ENUMERATION_WORDS.contains(&part)));
+    match (by_param, by_word) {
+        (true, true) => Some(2),
+        (true, false) | (false, true) => Some(1),
+        _ => None,
+    }
+}
+
 /// A value for a required lookup parameter that has no example: a syntactically valid one.
 fn placeholder(name: &str) -> String {
     let n = normalize(name);
@@ -430,12 +450,8 @@ fn personal_data_target(ctx: &ScanContext, skip: Option<&str>) -> Option<BurstTa
     let base = ctx.client.base().clone();
     let exchanges = ctx.client.exchanges();
     let mut best: Option<(usize, usize, BurstTarget)> = None;
-    for endpoint in ctx
-        .inventory
-        .endpoints()
-        .filter(|e| e.methods.contains("GET"))
-        .take(MAX_ENDPOINTS)
-    {
+    // Reads what discovery already fetched: no request to budget, so every endpoint is looked at.
+    for endpoint in ctx.inventory.endpoints().filter(|e| e.methods.contains("GET")) {
         let sample = endpoint.sample_path();
         let Ok(url) = base.join(&sample) else {
             continue;
@@ -534,10 +550,14 @@ struct PageCandidate {
 
 fn unbounded_page_size(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
     Box::pin(async move {
+        let paged = ctx.inventory.endpoints().filter(|e| {
+            e.methods.contains("GET")
+                && query_params(e).iter().any(|(n, _)| PAGE_PARAMS.contains(&normalize(n).as_str()))
+        });
+        // The default page, then the asked-for large one.
         let candidates: Vec<PageCandidate> = ctx
-            .inventory
-            .endpoints()
-            .filter(|e| e.methods.contains("GET"))
+            .plan_costing(&UNBOUNDED_PAGE_SIZE, paged, 2)
+            .into_iter()
             .filter_map(|e| {
                 let params = query_params(e);
                 let size = params
@@ -557,7 +577,6 @@ fn unbounded_page_size(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
                     size,
                 })
             })
-            .take(MAX_PAGE_ENDPOINTS)
             .collect();
         let checks = candidates.iter().map(|c| page_size_check(ctx, c));
         join_all(checks).await.into_iter().flatten().collect()

@@ -26,6 +26,7 @@ use crate::context::ScanContext;
 use crate::identity::Identity;
 use crate::inventory::{Endpoint, ParamLocation};
 use crate::report::{Category, Confidence, Severity};
+use crate::schedule::SkipReason;
 
 pub static SIGNATURE_NOT_ENFORCED: CheckInfo = CheckInfo {
     id: "signature_not_enforced",
@@ -67,8 +68,6 @@ pub static UNSIGNED_LEGACY_ROUTE: CheckInfo = CheckInfo {
     runner: Runner::Active(legacy_route),
 };
 
-/// Endpoints whose signed answer is compared with its variations.
-const MAX_ENDPOINTS: usize = 40;
 /// Signed routes whose replay protection is probed; replay checks usually live in one verifier.
 const MAX_REPLAY_ENDPOINTS: usize = 3;
 /// Signed routes whose twins are looked for.
@@ -130,12 +129,16 @@ async fn send(ctx: &ScanContext, probe: Probe) -> Option<Arc<Exchange>> {
     ctx.client.send(probe).await.ok()
 }
 
+fn readable(ctx: &ScanContext) -> impl Iterator<Item = &Endpoint> {
+    ctx.inventory.endpoints().filter(|e| e.methods.contains("GET"))
+}
+
 /// The GET endpoints the identity reads when it signs, each with its unsigned and wrongly signed
-/// variations, in inventory order. All four checks call this; the client's cache sends each
+/// variations, riskiest first. All four checks call this; the client's cache sends each
 /// probe once.
-async fn signed_endpoints(ctx: &ScanContext, name: &str) -> Vec<Signed> {
-    let endpoints: Vec<Endpoint> =
-        ctx.inventory.endpoints().filter(|e| e.methods.contains("GET")).take(MAX_ENDPOINTS).cloned().collect();
+async fn signed_endpoints(ctx: &ScanContext, check: &'static CheckInfo, name: &str) -> Vec<Signed> {
+    // Signed, unsigned and wrongly signed.
+    let endpoints: Vec<Endpoint> = ctx.plan_costing(check, readable(ctx), 3).into_iter().cloned().collect();
     stream::iter(endpoints)
         .map(|endpoint| async move {
             let path = endpoint.sample_path();
@@ -157,9 +160,12 @@ async fn signed_endpoints(ctx: &ScanContext, name: &str) -> Vec<Signed> {
 
 fn not_enforced(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
     Box::pin(async move {
-        let Some(identity) = signing_identity(ctx) else { return Vec::new() };
+        let Some(identity) = signing_identity(ctx) else {
+            ctx.skip(&SIGNATURE_NOT_ENFORCED, SkipReason::NeedsSigningIdentity, readable(ctx));
+            return Vec::new();
+        };
         let name = identity.name.as_str();
-        let all = signed_endpoints(ctx, name).await;
+        let all = signed_endpoints(ctx, &SIGNATURE_NOT_ENFORCED, name).await;
         // Somewhere a signature is demanded: the API means to sign, so a route that serves personal
         // data unsigned is a gap even when it asks for nothing else either.
         let enforced_somewhere = all.iter().any(|s| refused(&s.unsigned) || refused(&s.wrong));
@@ -284,9 +290,12 @@ async fn unsigned_part_accepted(ctx: &ScanContext, name: &str, path: &str, signe
 
 fn partial_coverage(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
     Box::pin(async move {
-        let Some(identity) = signing_identity(ctx) else { return Vec::new() };
+        let Some(identity) = signing_identity(ctx) else {
+            ctx.skip(&SIGNATURE_PARTIAL_COVERAGE, SkipReason::NeedsSigningIdentity, readable(ctx));
+            return Vec::new();
+        };
         let name = identity.name.as_str();
-        let all = signed_endpoints(ctx, name).await;
+        let all = signed_endpoints(ctx, &SIGNATURE_PARTIAL_COVERAGE, name).await;
         let mut hits = Vec::new();
         for s in all.iter().filter(|s| s.enforced()) {
             if let Some(neighbour) = neighbour_path(s) {
@@ -359,12 +368,15 @@ async fn query_coverage(ctx: &ScanContext, name: &str, s: &Signed) -> Option<Hit
 
 fn replay(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
     Box::pin(async move {
-        let Some(identity) = signing_identity(ctx) else { return Vec::new() };
+        let Some(identity) = signing_identity(ctx) else {
+            ctx.skip(&SIGNATURE_REPLAY, SkipReason::NeedsSigningIdentity, readable(ctx));
+            return Vec::new();
+        };
         let Some(signer) = identity.signer.as_ref() else { return Vec::new() };
         let name = identity.name.as_str();
         let has_timestamp = signer.timestamp_header.is_some() || signer.template.contains("{timestamp}");
         let has_nonce = signer.nonce_header.is_some();
-        let all = signed_endpoints(ctx, name).await;
+        let all = signed_endpoints(ctx, &SIGNATURE_REPLAY, name).await;
         let mut hits = Vec::new();
         let (mut stale_found, mut nonce_found) = (false, false);
         let replay_tag = format!("{:08x}", rand::random::<u32>());
@@ -452,9 +464,12 @@ fn replay(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
 
 fn legacy_route(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
     Box::pin(async move {
-        let Some(identity) = signing_identity(ctx) else { return Vec::new() };
+        let Some(identity) = signing_identity(ctx) else {
+            ctx.skip(&UNSIGNED_LEGACY_ROUTE, SkipReason::NeedsSigningIdentity, readable(ctx));
+            return Vec::new();
+        };
         let name = identity.name.as_str();
-        let all = signed_endpoints(ctx, name).await;
+        let all = signed_endpoints(ctx, &UNSIGNED_LEGACY_ROUTE, name).await;
         // Only routes that demand a signature can have a twin that skips it.
         let signed_routes: Vec<&Signed> =
             all.iter().filter(|s| refused(&s.unsigned)).take(MAX_TWIN_ENDPOINTS).collect();

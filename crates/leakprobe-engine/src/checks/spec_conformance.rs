@@ -58,7 +58,6 @@ pub static UNLINKED_OPERATION_REACHABLE: CheckInfo = CheckInfo {
     runner: Runner::Active(unlinked_operation_reachable),
 };
 
-const MAX_OPERATIONS: usize = 40;
 /// Keys of a JSON body that only says "no": such a 200 carries no data.
 const ERROR_KEYS: [&str; 10] = [
     "error", "errors", "message", "msg", "detail", "status", "code", "title", "type", "success",
@@ -86,7 +85,6 @@ fn get_operations(ctx: &ScanContext, keep: impl Fn(&Operation) -> bool) -> Vec<O
     spec.operations
         .iter()
         .filter(|op| op.method == "GET" && keep(op) && seen.insert(op.path.clone()))
-        .take(MAX_OPERATIONS)
         .map(|op| {
             let path = match ctx.inventory.endpoints().find(|e| e.template == op.path) {
                 Some(endpoint) => endpoint.sample_path(),
@@ -103,6 +101,16 @@ fn get_operations(ctx: &ScanContext, keep: impl Fn(&Operation) -> bool) -> Vec<O
             }
         })
         .collect()
+}
+
+/// The operations `check` may probe at `per_op` requests each, riskiest first (see
+/// [`ScanContext::plan`]).
+fn planned(ctx: &ScanContext, check: &'static CheckInfo, ops: Vec<Op>, per_op: usize) -> Vec<Op> {
+    let templates: BTreeSet<&str> = ops.iter().map(|o| o.template.as_str()).collect();
+    let endpoints = ctx.inventory.endpoints().filter(|e| templates.contains(e.template.as_str()));
+    let order: Vec<String> = ctx.plan_costing(check, endpoints, per_op).into_iter().map(|e| e.template.clone()).collect();
+    let mut by_template: std::collections::BTreeMap<String, Op> = ops.into_iter().map(|o| (o.template.clone(), o)).collect();
+    order.into_iter().filter_map(|t| by_template.remove(&t)).collect()
 }
 
 /// The anonymous answer for each operation (discovery fetched most of them already: cached; the
@@ -175,7 +183,8 @@ fn same_shape(a: &Exchange, b: &Exchange) -> bool {
 
 fn declared_security_not_enforced(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
     Box::pin(async move {
-        let ops = get_operations(ctx, |op| op.security_declared);
+        // Anonymously, then as an identity to compare.
+        let ops = planned(ctx, &DECLARED_SECURITY_NOT_ENFORCED, get_operations(ctx, |op| op.security_declared), 2);
         let identity = {
             let all = ctx.client.identities();
             all.iter()
@@ -237,7 +246,7 @@ fn declared_security_not_enforced(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> 
 
 fn deprecated_operation_active(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
     Box::pin(async move {
-        let ops = get_operations(ctx, |op| op.deprecated);
+        let ops = planned(ctx, &DEPRECATED_OPERATION_ACTIVE, get_operations(ctx, |op| op.deprecated), 2);
         let identity = ctx.client.identities().first().map(|i| i.name.clone());
         let mut hits = Vec::new();
         for (op, anonymous) in anonymous_answers(ctx, ops).await {
@@ -304,9 +313,8 @@ fn unlinked_operation_reachable(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
         if linked_count < 2 || linked_count * 2 < all.len() {
             return Vec::new();
         }
-        let ops = get_operations(ctx, |op| {
-            !op.security_declared && !op.deprecated && !linked(&op.path)
-        });
+        let unlinked = get_operations(ctx, |op| !op.security_declared && !op.deprecated && !linked(&op.path));
+        let ops = planned(ctx, &UNLINKED_OPERATION_REACHABLE, unlinked, 1);
         let mut hits = Vec::new();
         for (op, anonymous) in anonymous_answers(ctx, ops).await {
             if !serves_content(ctx, &anonymous) {

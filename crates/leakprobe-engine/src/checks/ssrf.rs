@@ -26,6 +26,7 @@ use crate::context::ScanContext;
 use crate::discovery::data_lines;
 use crate::inventory::{Endpoint, ParamLocation};
 use crate::report::{Category, Confidence, Severity};
+use crate::schedule::{risk, SkipReason};
 
 pub static SSRF_URL_FETCH: CheckInfo = CheckInfo {
     id: "ssrf_url_fetch",
@@ -54,8 +55,6 @@ const INTERNAL_CONTENT: &str = include_str!("../../data/internal-content.tsv");
 /// How long after the last probe the canary keeps listening: long enough for a webhook verified
 /// from a background thread, short enough that a clean target costs under two seconds.
 const CANARY_WAIT: Duration = Duration::from_millis(1500);
-const MAX_ENDPOINTS: usize = 40;
-const MAX_PROBES: usize = 20;
 /// The canary answers at most this many connections; a target looping on it cannot pin us.
 const MAX_CANARY_CONNECTIONS: usize = 64;
 const MAX_REQUEST_HEAD: usize = 8 * 1024;
@@ -266,17 +265,30 @@ fn new_token() -> String {
 
 /// GET probes for URL-looking query parameters (or, on fetch-like paths, the usual names), and
 /// JSON bodies for fetch-like paths and POST operations with URL fields.
+/// The scheduler decides which of the endpoints that can carry a canary get one, riskiest first.
 fn plan(ctx: &ScanContext, canary: &Canary) -> Vec<Planted> {
-    let mut out = Vec::new();
-    for endpoint in ctx.inventory.endpoints().take(MAX_ENDPOINTS) {
+    let mut by_template: std::collections::BTreeMap<&str, Vec<Planted>> = std::collections::BTreeMap::new();
+    for endpoint in ctx.inventory.endpoints() {
         let fetch_path = is_fetch_path(&endpoint.template);
+        let mut planted = Vec::new();
         if endpoint.methods.contains("GET") {
-            out.extend(plan_query(endpoint, fetch_path, canary));
+            planted.extend(plan_query(endpoint, fetch_path, canary));
         }
-        out.extend(plan_body(endpoint, fetch_path, canary));
+        planted.extend(plan_body(endpoint, fetch_path, canary));
+        if !planted.is_empty() {
+            by_template.insert(endpoint.template.as_str(), planted);
+        }
     }
-    out.truncate(MAX_PROBES);
-    out
+    let candidates = ctx.inventory.endpoints().filter(|e| by_template.contains_key(e.template.as_str()));
+    let chosen = ctx.plan_costing(&SSRF_URL_FETCH, candidates, 2);
+    chosen.into_iter().flat_map(|e| by_template.remove(e.template.as_str()).unwrap_or_default()).collect()
+}
+
+/// Endpoints the canaries would go to, as far as can be told without opening one.
+fn fetch_candidates(ctx: &ScanContext) -> impl Iterator<Item = &Endpoint> {
+    ctx.inventory
+        .endpoints()
+        .filter(|e| is_fetch_path(&e.template) || risk::signals(e, ctx.spec.as_ref()).takes_url)
 }
 
 fn plan_query(endpoint: &Endpoint, fetch_path: bool, canary: &Canary) -> Option<Planted> {
@@ -349,7 +361,12 @@ fn ssrf_url_fetch(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
     Box::pin(async move {
         // A loopback canary can only be reached by a target on this machine; elsewhere the probes
         // would point the target at its own loopback and prove nothing, so none are sent.
-        if !ctx.config.active || !is_loopback(ctx.client.base()) {
+        if !ctx.config.active {
+            ctx.skip(&SSRF_URL_FETCH, SkipReason::NeedsActive, fetch_candidates(ctx));
+            return Vec::new();
+        }
+        if !is_loopback(ctx.client.base()) {
+            ctx.skip(&SSRF_URL_FETCH, SkipReason::RemoteTarget, fetch_candidates(ctx));
             return Vec::new();
         }
         let canary = match Canary::open().await {
@@ -363,7 +380,7 @@ fn ssrf_url_fetch(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
         if planted.is_empty() {
             return Vec::new();
         }
-        // At most MAX_PROBES at once; the client bounds concurrency and rate.
+        // All at once; the client bounds concurrency and rate.
         let answers: Vec<Option<Arc<Exchange>>> =
             join_all(planted.iter().map(|p| ctx.client.send(p.probe.clone())))
                 .await

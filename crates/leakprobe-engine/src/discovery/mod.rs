@@ -184,12 +184,13 @@ pub async fn discover(
     inventory.fold_named_siblings();
 
     // Fetch each endpoint's sample once, so every endpoint has a baseline exchange the passive
-    // analyzers see (spec endpoints are otherwise never requested).
-    let samples: Vec<String> = inventory
-        .endpoints()
-        .filter(|e| e.methods.contains("GET"))
-        .map(|e| e.sample_path())
-        .collect();
+    // analyzers see (spec endpoints are otherwise never requested). Riskiest first: when the
+    // budget or the time runs out here, what is left unfetched is the least promising.
+    let samples: Vec<String> =
+        crate::schedule::risk::by_risk(inventory.endpoints().filter(|e| e.methods.contains("GET")), spec.as_ref())
+            .into_iter()
+            .map(|e| e.sample_path())
+            .collect();
     let _ = stream::iter(samples)
         .map(|p| client.send(client.baseline_get(p)))
         .buffer_unordered(config.concurrency.max(1) * 2)
