@@ -592,7 +592,7 @@ async fn writable_endpoints(ctx: &ScanContext, identity: &str) -> Vec<(String, M
         if out.len() >= MAX_WRITABLE {
             break;
         }
-        let segments: Vec<String> = endpoint.template.split('/').map(str::to_ascii_lowercase).collect();
+        let segments = crate::words::segments(&endpoint.template);
         if !segments.iter().any(|s| SELF_SEGMENTS.contains(&s.as_str())) {
             continue;
         }

@@ -344,15 +344,7 @@ fn login_target(ctx: &ScanContext) -> Option<BurstTarget> {
 }
 
 fn is_login_path(path: &str) -> bool {
-    last_word(path).is_some_and(|w| LOGIN_WORDS.contains(&w.as_str()))
-}
-
-/// The last literal path segment, lower-cased.
-fn last_word(path: &str) -> Option<String> {
-    path.split('/')
-        .rev()
-        .find(|s| !s.is_empty() && !s.starts_with('{'))
-        .map(str::to_ascii_lowercase)
+    crate::words::last_segment(path).is_some_and(|w| LOGIN_WORDS.contains(&w.as_str()))
 }
 
 fn normalize(name: &str) -> String {
@@ -370,8 +362,9 @@ async fn enumeration_target(ctx: &ScanContext) -> Option<BurstTarget> {
             let by_param = query_params(e)
                 .iter()
                 .any(|(n, _)| ENUMERATION_PARAMS.contains(&normalize(n).as_str()));
-            let by_word = last_word(&e.template)
-                .is_some_and(|w| ENUMERATION_WORDS.iter().any(|x| w.contains(x)));
+            // Whole words: `preset` is not `reset`, `checkout` is not `check`.
+            let by_word = crate::words::last_segment(&e.template)
+                .is_some_and(|w| crate::words::find_word(&w, &ENUMERATION_WORDS).is_some());
             match (by_param, by_word) {
                 (true, true) => Some((2, e)),
                 (true, false) | (false, true) => Some((1, e)),
@@ -407,7 +400,7 @@ async fn enumeration_target(ctx: &ScanContext) -> Option<BurstTarget> {
             method: Method::GET,
             path,
             query,
-            pii: ctx.pii_types(&baseline.body),
+            pii: ctx.exposed_types(&baseline),
         });
     }
     None
@@ -456,7 +449,7 @@ fn personal_data_target(ctx: &ScanContext, skip: Option<&str>) -> Option<BurstTa
         if skip == Some(path.as_str()) {
             continue;
         }
-        let pii = ctx.pii_types(&ex.body);
+        let pii = ctx.exposed_types(&ex);
         if pii.is_empty() {
             continue;
         }
@@ -601,7 +594,7 @@ async fn page_size_check(ctx: &ScanContext, candidate: &PageCandidate) -> Option
         ),
         _ => return None,
     };
-    let pii = ctx.pii_types(&big.body);
+    let pii = ctx.exposed_types(&big);
     Some(Hit {
         title: format!("`{size}` is not capped: one request returns more than {PAGE_CAP} items"),
         severity: if pii.is_empty() {

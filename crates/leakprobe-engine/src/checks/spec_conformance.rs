@@ -214,7 +214,7 @@ fn declared_security_not_enforced(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> 
                 },
                 None => (Confidence::High, String::new()),
             };
-            let pii = ctx.pii_types(&anonymous.body);
+            let pii = ctx.exposed_types(&anonymous);
             hits.push(Hit {
                 title: format!("Spec requires credentials for GET {}, but it answers without them", op.template),
                 severity: if pii.is_empty() { Severity::High } else { Severity::Critical },
@@ -259,7 +259,7 @@ fn deprecated_operation_active(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
             let announced = ["deprecation", "sunset"]
                 .iter()
                 .find(|h| answer.headers.contains_key(**h));
-            let pii: Vec<PiiType> = ctx.pii_types(&answer.body);
+            let pii: Vec<PiiType> = ctx.exposed_types(&answer);
             let severity = match (announced, pii.is_empty()) {
                 (_, false) => Severity::Medium,
                 (Some(_), true) => Severity::Info,
@@ -312,7 +312,7 @@ fn unlinked_operation_reachable(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
             if !serves_content(ctx, &anonymous) {
                 continue;
             }
-            let pii = ctx.pii_types(&anonymous.body);
+            let pii = ctx.exposed_types(&anonymous);
             let internal = op
                 .template
                 .split('/')
