@@ -375,7 +375,7 @@ pub(crate) fn ident(norm: &[u8]) -> Option<Ident> {
 
 /// `PWD`, `OLDPWD` and friends in an environment listing hold directories: `/srv/app`, `~/app`,
 /// `C:\app`, `./run` are where the process runs, not what it logs in with.
-fn is_directory(v: &[u8]) -> bool {
+pub(crate) fn is_directory(v: &[u8]) -> bool {
     v.starts_with(b"/")
         || v.starts_with(b"~/")
         || v.starts_with(b"./")

@@ -93,6 +93,11 @@ const ENUMERATION_WORDS: [&str; 12] = [
     "recover",
     "find",
 ];
+/// Path words that put an enumeration-style endpoint about accounts.
+const ACCOUNT_WORDS: [&str; 18] = [
+    "user", "users", "account", "accounts", "email", "emails", "username", "usernames", "member", "members",
+    "customer", "customers", "signup", "register", "registration", "password", "login", "auth",
+];
 /// Parameters that set a page size.
 const PAGE_PARAMS: [&str; 11] = [
     "limit",
@@ -362,9 +367,11 @@ async fn enumeration_target(ctx: &ScanContext) -> Option<BurstTarget> {
             let by_param = query_params(e)
                 .iter()
                 .any(|(n, _)| ENUMERATION_PARAMS.contains(&normalize(n).as_str()));
-            // Whole words: `preset` is not `reset`, `checkout` is not `check`.
+            // Whole words (`preset` is not `reset`, `checkout` is not `check`), about accounts:
+            // `/api/cards/{number}/validate` checks a card, it does not tell who has an account.
             let by_word = crate::words::last_segment(&e.template)
-                .is_some_and(|w| crate::words::find_word(&w, &ENUMERATION_WORDS).is_some());
+                .is_some_and(|w| crate::words::find_word(&w, &ENUMERATION_WORDS).is_some())
+                && crate::words::path_words(&e.template).iter().any(|w| ACCOUNT_WORDS.contains(&w.as_str()));
             match (by_param, by_word) {
                 (true, true) => Some((2, e)),
                 (true, false) | (false, true) => Some((1, e)),
@@ -651,7 +658,7 @@ mod tests {
         assert!(is_login_path("/api/login"));
         assert!(is_login_path("/oauth/token"));
         assert!(!is_login_path("/api/login-history/{id}/events"));
-        assert_eq!(last_word("/api/users/{id}").as_deref(), Some("users"));
+        assert_eq!(crate::words::last_segment("/api/users/{id}").as_deref(), Some("users"));
         assert_eq!(placeholder("email"), "leakprobe@example.com");
     }
 
