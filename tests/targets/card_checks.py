@@ -57,7 +57,7 @@ class RateLimit:
         hits.append(now)
 
 
-lookup_limit = RateLimit(limit=8, window_seconds=10)
+lookup_limit = RateLimit(limit=6, window_seconds=2)
 
 
 def luhn(number: str) -> bool:
@@ -79,7 +79,7 @@ def brand(number: str) -> Optional[str]:
 
 
 @app.get("/api/cards/{number}/validate", response_model=CardCheck)
-def validate_card(number: str = Path(..., openapi_examples={"visa": {"value": "4111111111111111"}})):
+def validate_card(number: str = Path(..., openapi_examples={"visa": {"value": "4485275742308327"}})):
     digits = number.replace(" ", "").replace("-", "")
     if not digits.isdigit() or not 12 <= len(digits) <= 19:
         raise HTTPException(status_code=422, detail="card number must be 12 to 19 digits")

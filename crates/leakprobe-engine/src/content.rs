@@ -90,6 +90,23 @@ pub fn is_static_asset(ex: &Exchange) -> bool {
     file.rsplit_once('.').is_some_and(|(_, ext)| STATIC_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str()))
 }
 
+/// An OpenAPI or Swagger document: its `example` values document the API's shape (a sample card
+/// number, a sample e-mail) and belong to nobody. Hard-coded keys in it still count.
+pub fn is_api_description(ex: &Exchange) -> bool {
+    let head = &ex.body[..ex.body.len().min(4096)];
+    let text = String::from_utf8_lossy(head);
+    let trimmed = text.trim_start();
+    let json_spec = trimmed.starts_with('{')
+        && (trimmed.contains("\"openapi\"") || trimmed.contains("\"swagger\""))
+        && memchr_like(&ex.body, b"\"paths\"");
+    let yaml_spec = (trimmed.starts_with("openapi:") || trimmed.starts_with("swagger:")) && memchr_like(&ex.body, b"\npaths:");
+    json_spec || yaml_spec
+}
+
+fn memchr_like(body: &[u8], needle: &[u8]) -> bool {
+    body.windows(needle.len()).any(|w| w == needle)
+}
+
 /// The Werkzeug debugger's traceback page or its console: its script globals carry a per-process
 /// `SECRET` that is the debugger's, not the application's. Reported by `error_disclosure`.
 pub fn is_werkzeug_debugger(body: &[u8]) -> bool {

@@ -37,7 +37,7 @@ impl ScanContext {
     /// so every check agrees on what "personal data in the response" means:
     /// - a vendored bundle (swagger-ui, React, …), an image or a font holds nobody's data;
     /// - other JavaScript and CSS can leak a hard-coded key, never a personal record, so only
-    ///   secrets count there;
+    ///   secrets count there; the same holds for an OpenAPI document, whose examples are samples;
     /// - the Werkzeug debugger and its console are `error_disclosure`'s, whose `SECRET` global
     ///   belongs to the debugger;
     /// - a value the request itself carried (a path segment, a query value) is an echo, not a
@@ -46,16 +46,17 @@ impl ScanContext {
         if crate::content::is_vendored_script(ex.path(), &ex.body) || crate::content::is_werkzeug_debugger(&ex.body) {
             return Vec::new();
         }
-        let static_asset = crate::content::is_static_asset(ex);
-        if static_asset && !is_code_or_style(ex) {
+        let asset = crate::content::is_static_asset(ex);
+        if asset && !is_code_or_style(ex) {
             return Vec::new();
         }
+        let secrets_only = asset || crate::content::is_api_description(ex);
         let carried = request_values(ex);
         self.detector
             .scan_bytes(&ex.body)
             .into_iter()
             .filter(|m| m.confidence > MatchConfidence::Low)
-            .filter(|m| !static_asset || is_secret_kind(m.kind))
+            .filter(|m| !secrets_only || is_secret_kind(m.kind))
             .filter(|m| !carried.contains(&normalized(&m.value)))
             .collect()
     }
