@@ -52,10 +52,9 @@ fn glob_match(glob: &str, name: &str) -> bool {
 pub fn is_vendored_script(path: &str, body: &[u8]) -> bool {
     let file = path.split(['?', '#']).next().unwrap_or(path);
     let file = file.rsplit('/').next().unwrap_or(file).to_ascii_lowercase();
-    if file.ends_with(".js") || file.ends_with(".mjs") {
-        if VENDORED.names.iter().any(|g| glob_match(g, &file)) {
-            return true;
-        }
+    let script = file.ends_with(".js") || file.ends_with(".mjs");
+    if script && VENDORED.names.iter().any(|g| glob_match(g, &file)) {
+        return true;
     }
     let head = String::from_utf8_lossy(&body[..body.len().min(FINGERPRINT_WINDOW)]);
     let trimmed = head.trim_start();

@@ -115,7 +115,7 @@ impl Signer {
         let mut message = Vec::new();
         let mut rest = self.template.as_str();
         while let Some(open) = rest.find('{') {
-            message.extend_from_slice(rest[..open].as_bytes());
+            message.extend_from_slice(&rest.as_bytes()[..open]);
             let Some(close) = rest[open..].find('}') else { break };
             match &rest[open + 1..open + close] {
                 "method" => message.extend_from_slice(input.method.as_bytes()),

@@ -356,7 +356,7 @@ impl Report {
             .iter()
             .flat_map(|(c, r)| r.findings.iter().map(move |f| (*c, f)))
             .collect();
-        all.sort_by(|a, b| b.1.severity.cmp(&a.1.severity));
+        all.sort_by_key(|f| std::cmp::Reverse(f.1.severity));
         all.into_iter()
     }
 

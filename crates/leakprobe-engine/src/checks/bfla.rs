@@ -309,7 +309,7 @@ fn admin_function_exposed(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
                 }
                 let labelled_low = identity.is_none_or(|i| i.role.is_some());
                 let strong = view.reasons.iter().any(Reason::strong);
-                let pii = ctx.exposed_types(&ex);
+                let pii = ctx.exposed_types(ex);
                 // A path keyword alone, nothing to compare with and no personal data: only a
                 // result with some substance counts (not `{"status": "ok", "version": "1.2"}`).
                 if !strong

@@ -454,7 +454,7 @@ fn id_enumeration(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
                 }
             }
             let Some((path, ex)) = found.first() else { continue };
-            let pii = ctx.exposed_types(&ex);
+            let pii = ctx.exposed_types(ex);
             let who = name.as_deref().map_or("without credentials".to_string(), |n| format!("as {n}"));
             let others: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
             hits.push(Hit {

@@ -456,7 +456,7 @@ fn personal_data_target(ctx: &ScanContext, skip: Option<&str>) -> Option<BurstTa
         if skip == Some(path.as_str()) {
             continue;
         }
-        let pii = ctx.exposed_types(&ex);
+        let pii = ctx.exposed_types(ex);
         if pii.is_empty() {
             continue;
         }
