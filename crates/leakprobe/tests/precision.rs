@@ -167,3 +167,16 @@ fn served_files_carry_their_data_and_are_not_reported_again_as_generic_pii() {
         assert!(pii(env).contains(&kind), "{kind} missing from {env}");
     }
 }
+
+#[test]
+fn debugger_page_showing_a_customer_carries_their_data_types_once() {
+    let target = Target::start("invoice_debug");
+    let out = scan(&target.url, &[]);
+    assert_valid_report(&out.report);
+    eprintln!("{}", timing_line("invoice_debug", &out.report));
+    let all = findings(&out.report);
+    let page = on(&all, "werkzeug_debugger_page", "/api/invoices/{id}/pdf").expect("the crash answered with the debugger");
+    assert_eq!(pii(page), vec!["email", "phone"], "the page's data, not the debugger's own SECRET: {page}");
+    assert!(on(&all, "pii_in_response", "/api/invoices/{id}/pdf").is_none(), "{all:#?}");
+    assert!(all.iter().all(|(_, f)| !(f["check"] == "pii_in_response" && f["endpoint"] == "/console")), "{all:#?}");
+}
