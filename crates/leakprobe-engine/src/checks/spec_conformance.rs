@@ -63,9 +63,9 @@ const MAX_OPERATIONS: usize = 40;
 const ERROR_KEYS: [&str; 10] = [
     "error", "errors", "message", "msg", "detail", "status", "code", "title", "type", "success",
 ];
-/// Path words of operations nobody outside the team is meant to call.
-const INTERNAL_WORDS: [&str; 10] = [
-    "internal", "admin", "debug", "private", "ops", "legacy", "test", "beta", "export", "_",
+/// Path words of operations nobody outside the team is meant to call (and `_`-prefixed segments).
+const INTERNAL_WORDS: [&str; 9] = [
+    "internal", "admin", "debug", "private", "ops", "legacy", "test", "beta", "export",
 ];
 /// Where the anonymous crawl found an endpoint by following the API itself.
 const LINKED: [Source; 4] = [Source::Root, Source::Link, Source::Robots, Source::Sitemap];
@@ -313,16 +313,9 @@ fn unlinked_operation_reachable(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
                 continue;
             }
             let pii = ctx.exposed_types(&anonymous);
-            let internal = op
-                .template
-                .split('/')
-                .filter(|s| !s.starts_with('{'))
-                .flat_map(|s| s.split(['-', '.']))
-                .any(|w| {
-                    INTERNAL_WORDS
-                        .iter()
-                        .any(|i| w.eq_ignore_ascii_case(i) || (*i == "_" && w.starts_with('_')))
-                });
+            // Whole words (`crate::words`): `/api/opsworks` is not `ops`; a `_private` segment is.
+            let internal = crate::words::path_words(&op.template).iter().any(|w| INTERNAL_WORDS.contains(&w.as_str()))
+                || crate::words::segments(&op.template).iter().any(|s| s.starts_with('_'));
             hits.push(Hit {
                 title: format!("GET {} is in the spec, linked from nowhere, and answers", op.template),
                 severity: if internal || !pii.is_empty() { Severity::Low } else { Severity::Info },
