@@ -152,7 +152,8 @@ fn fold_owned_data(findings: &mut Vec<(&'static CheckInfo, Finding)>) {
 
 /// Findings that follow from one root cause link to it instead of deducting again: the 500 an
 /// error page came with follows from that page (traceback, debugger page, SQL error) on the same
-/// endpoint; a debugger page follows from the enabled debugger.
+/// endpoint, and so does personal data that page already reports; a debugger page follows from
+/// the enabled debugger.
 fn link_root_causes(findings: &mut [(&'static CheckInfo, Finding)]) {
     let id_of = |findings: &[(&'static CheckInfo, Finding)], pick: &dyn Fn(&Finding) -> bool| {
         findings.iter().filter(|(_, f)| pick(f)).max_by_key(|(_, f)| f.severity).map(|(_, f)| f.id.clone())
@@ -165,6 +166,13 @@ fn link_root_causes(findings: &mut [(&'static CheckInfo, Finding)]) {
         } else if f.check == SERVER_ERROR {
             let endpoint = f.endpoint.clone();
             id_of(findings, &|r| ERROR_PAGES.contains(&r.check.as_str()) && r.endpoint == endpoint)
+        } else if f.check == PII_IN_RESPONSE {
+            // The data an error page shows is that page's finding already (a traceback quoting a
+            // customer's e-mail); the generic finding on the same endpoint adds nothing new.
+            let (endpoint, kinds) = (f.endpoint.clone(), f.pii_types.clone());
+            id_of(findings, &|r| {
+                ERROR_PAGES.contains(&r.check.as_str()) && r.endpoint == endpoint && kinds.iter().all(|k| r.pii_types.contains(k))
+            })
         } else {
             None
         };

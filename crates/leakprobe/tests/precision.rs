@@ -180,3 +180,24 @@ fn debugger_page_showing_a_customer_carries_their_data_types_once() {
     assert!(on(&all, "pii_in_response", "/api/invoices/{id}/pdf").is_none(), "{all:#?}");
     assert!(all.iter().all(|(_, f)| !(f["check"] == "pii_in_response" && f["endpoint"] == "/console")), "{all:#?}");
 }
+
+#[test]
+fn data_an_error_page_already_reports_and_its_500_deduct_once() {
+    let target = Target::start("crm_verbose_errors");
+    let out = scan(&target.url, &[]);
+    assert_valid_report(&out.report);
+    let all = findings(&out.report);
+    let roots: Vec<&Value> = all
+        .iter()
+        .map(|(_, f)| f)
+        .filter(|f| f["endpoint"] == "/api/users/{id}/orders" && f["related"].is_null() && f["check"].as_str().unwrap_or("").ends_with("_disclosure"))
+        .collect();
+    assert!(!roots.is_empty(), "{all:#?}");
+    let generic = on(&all, "pii_in_response", "/api/users/{id}/orders").expect("the e-mail in the error text");
+    assert!(roots.iter().any(|r| r["id"] == generic["related"]), "{generic}");
+    let error = on(&all, "server_error_on_malformed_input", "/api/users/{id}/orders").expect("the 500");
+    assert!(roots.iter().any(|r| r["id"] == error["related"]), "{error}");
+    let ledger = out.report["ledger"].as_array().expect("ledger");
+    let zero = |id: &Value| ledger.iter().any(|l| &l["finding"] == id && l["deduction"] == 0);
+    assert!(zero(&generic["id"]) && zero(&error["id"]));
+}
