@@ -98,7 +98,8 @@ pub fn is_api_description(ex: &Exchange) -> bool {
     let json_spec = trimmed.starts_with('{')
         && (trimmed.contains("\"openapi\"") || trimmed.contains("\"swagger\""))
         && memchr_like(&ex.body, b"\"paths\"");
-    let yaml_spec = (trimmed.starts_with("openapi:") || trimmed.starts_with("swagger:")) && memchr_like(&ex.body, b"\npaths:");
+    let yaml_spec =
+        (trimmed.starts_with("openapi:") || trimmed.starts_with("swagger:")) && memchr_like(&ex.body, b"\npaths:");
     json_spec || yaml_spec
 }
 

@@ -18,8 +18,12 @@ fn loud(report: &Value) -> Vec<String> {
     findings(report)
         .into_iter()
         .filter(|(_, f)| matches!(f["severity"].as_str(), Some("medium" | "high" | "critical")))
-        .filter(|(_, f)| !(f["check"] == "server_version_disclosure" && f["evidence"].as_str().unwrap_or("").contains("Werkzeug/")))
-        .map(|(c, f)| format!("{c}/{} {} {} {}: {}", f["check"], f["severity"], f["methods"], f["endpoint"], f["title"]))
+        .filter(|(_, f)| {
+            !(f["check"] == "server_version_disclosure" && f["evidence"].as_str().unwrap_or("").contains("Werkzeug/"))
+        })
+        .map(|(c, f)| {
+            format!("{c}/{} {} {} {}: {}", f["check"], f["severity"], f["methods"], f["endpoint"], f["title"])
+        })
         .collect()
 }
 
@@ -40,13 +44,17 @@ fn portal_with_swagger_ui_minified_js_own_profile_and_env_listing_stays_quiet() 
     eprintln!("{}", timing_line("precision_portal", &out.report));
     let requested = paths_requested(&Target::requests(&log));
     // The scan did read every part that used to cry wolf, so their silence means something.
-    for path in ["/static/swagger-ui/swagger-ui-bundle.js", "/static/js/main.3f9a1c.js", "/api/me", "/ops/diagnostics"] {
+    for path in ["/static/swagger-ui/swagger-ui-bundle.js", "/static/js/main.3f9a1c.js", "/api/me", "/ops/diagnostics"]
+    {
         assert!(requested.iter().any(|p| p == path), "{path} never requested: {requested:?}");
     }
     assert_eq!(loud(&out.report), Vec::<String>::new(), "the precision set must stay below medium");
 
     let all = findings(&out.report);
-    assert!(all.iter().all(|(_, f)| !f["endpoint"].as_str().unwrap_or("").starts_with("/static/")), "code is not data: {all:#?}");
+    assert!(
+        all.iter().all(|(_, f)| !f["endpoint"].as_str().unwrap_or("").starts_with("/static/")),
+        "code is not data: {all:#?}"
+    );
     // Dana's own record: low, with all her name fields, because it is hers.
     let me = on(&all, "pii_in_response", "/api/me").expect("the profile is still noted");
     assert_eq!(me["severity"], "low");
@@ -55,7 +63,8 @@ fn portal_with_swagger_ui_minified_js_own_profile_and_env_listing_stays_quiet() 
     assert!(on(&all, "pii_in_response", "/ops/diagnostics").is_none(), "{all:#?}");
     assert!(on(&all, "sensitive_property_exposure", "/ops/diagnostics").is_none(), "{all:#?}");
     // X-Powered-By only on the health check is the health check's fact, not the origin's.
-    let powered = all.iter().map(|(_, f)| f).find(|f| f["check"] == "powered_by_disclosure").expect("X-Powered-By seen");
+    let powered =
+        all.iter().map(|(_, f)| f).find(|f| f["check"] == "powered_by_disclosure").expect("X-Powered-By seen");
     assert_eq!(powered["endpoint"], "/health");
 }
 
@@ -118,7 +127,8 @@ fn debugger_target_reports_one_leak_once_and_links_consequences_to_their_root() 
     // The console's script globals are the debugger's, reported by werkzeug_debugger only,
     // not again as a "secret in the response" on four methods.
     assert!(on(&all, "pii_in_response", "/console").is_none(), "{all:#?}");
-    let mut keys: Vec<(String, String)> = all.iter().map(|(_, f)| (f["check"].to_string(), f["endpoint"].to_string())).collect();
+    let mut keys: Vec<(String, String)> =
+        all.iter().map(|(_, f)| (f["check"].to_string(), f["endpoint"].to_string())).collect();
     let before = keys.len();
     keys.sort();
     keys.dedup();
@@ -175,7 +185,8 @@ fn debugger_page_showing_a_customer_carries_their_data_types_once() {
     assert_valid_report(&out.report);
     eprintln!("{}", timing_line("invoice_debug", &out.report));
     let all = findings(&out.report);
-    let page = on(&all, "werkzeug_debugger_page", "/api/invoices/{id}/pdf").expect("the crash answered with the debugger");
+    let page =
+        on(&all, "werkzeug_debugger_page", "/api/invoices/{id}/pdf").expect("the crash answered with the debugger");
     assert_eq!(pii(page), vec!["email", "phone"], "the page's data, not the debugger's own SECRET: {page}");
     assert!(on(&all, "pii_in_response", "/api/invoices/{id}/pdf").is_none(), "{all:#?}");
     assert!(all.iter().all(|(_, f)| !(f["check"] == "pii_in_response" && f["endpoint"] == "/console")), "{all:#?}");
@@ -190,7 +201,11 @@ fn data_an_error_page_already_reports_and_its_500_deduct_once() {
     let roots: Vec<&Value> = all
         .iter()
         .map(|(_, f)| f)
-        .filter(|f| f["endpoint"] == "/api/users/{id}/orders" && f["related"].is_null() && f["check"].as_str().unwrap_or("").ends_with("_disclosure"))
+        .filter(|f| {
+            f["endpoint"] == "/api/users/{id}/orders"
+                && f["related"].is_null()
+                && f["check"].as_str().unwrap_or("").ends_with("_disclosure")
+        })
         .collect();
     assert!(!roots.is_empty(), "{all:#?}");
     let generic = on(&all, "pii_in_response", "/api/users/{id}/orders").expect("the e-mail in the error text");
