@@ -428,6 +428,18 @@ for neg in [
     "password: %s", J({"password_field": "pwd"}), "passwords must match",
 ]:
     add("password", neg)
+# JavaScript binds names to expressions, minified or not: the secret is not here. Environment
+# listings hold directories under PWD/OLDPWD. Quoted literals in the same code still count.
+for neg in [
+    'n.password=e.value,n.remember=!0', 'const password = passwordInput.value;', '{username:t,password:n}',
+    'login({email:r.email,password:e.target.value})', 'this.setState({password:this.props.password})',
+    'let pwd = document.getElementById("pwd").value', 'password: await prompt(), retries: 3',
+    J({"PWD": "/srv/app", "OLDPWD": "/srv", "HOME": "/home/app", "PATH": "/usr/local/bin:/usr/bin", "LANG": "C.UTF-8"}),
+    "PWD=/srv/app⏎OLDPWD=/srv⏎HOME=/home/app", J({"env": {"PWD": "C:\\inetpub\\app", "OLDPWD": "~/deploy"}}),
+]:
+    add("password", neg)
+add("password", 'var c={user:"ops",password:"%s"};' % mark("password", "Blue-Horse-4217"))
+add("password", 'e.defaults={apiBase:"/api",password:\'%s\'}' % mark("password", "Sunflower#7781"))
 
 # ---------------------------------------------------------------- password_hash
 def bcrypt():
@@ -492,6 +504,11 @@ for neg in [
     "glpat-xxxxxxxxxxxxxxxxxxxx",
 ]:
     add("api_key", neg)
+for neg in [
+    "r={apiKey:this.props.apiKey,baseUrl:n}", "headers:{\"X-Api-Key\":e.apiKey}", "api_key=encodeURIComponent(window.API_KEY)",
+    "const apiKey = getApiKeyFromStorageOrDefault();", "apikey:a.default.get(\"apiKey\")",
+]:
+    add("api_key", neg)
 
 # ---------------------------------------------------------------- token
 for i in range(22):
@@ -518,6 +535,11 @@ for neg in [
     J({"access_token": None}), J({"csrf_token": ""}), "bearer token required", "xoxb-", J({"token": "null"}),
     "tokenizer: bpe", J({"refresh_token_ttl": 86400}), "Bearer realm=\"api\"", J({"token": "********"}),
     "eyJ0eXAiOiJKV1QifQ.bad.sig", J({"next_page_token": None}), "token count: 42", J({"token": "abc"}),
+]:
+    add("token", neg)
+for neg in [
+    "let token = getTokenFromSessionStorage();", "access_token:t.accessTokenFromResponse,", "o.token=localStorage.getItem(\"tok\")",
+    "refreshToken: await this.auth.refreshAccessToken(),",
 ]:
     add("token", neg)
 
@@ -568,6 +590,12 @@ for neg in [
     J({"client_secret_expires_at": 0}),
 ]:
     add("secret", neg)
+for neg in [
+    "t.secret=encodeURIComponent(SECRET_VALUE_FROM_ENV)", 'r={clientSecret:this.props.clientSecret,scope:"read"}',
+    "const secret = process.env.WEBHOOK_SECRET_TOKEN;", "secret:o.a.SIGNING_SECRET_VALUE,", "jwtSecret: config.auth.jwtSecret,",
+]:
+    add("secret", neg)
+add("secret", 'window.__CONFIG__={clientSecret:"%s"}' % mark("secret", "Zq8vR2mWkX4pLt7NbY3cHs9FdJ6gAe1u"))
 
 # ---------------------------------------------------------------- ip_address
 for i in range(24):

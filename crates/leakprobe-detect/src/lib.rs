@@ -49,6 +49,12 @@ mod ssn;
 
 pub use redact::redact;
 
+/// Whether a value under a password-like name is a directory (`PWD=/srv/app`, `OLDPWD=~/deploy`,
+/// `C:\app`): environment listings name where a process runs, not what it logs in with.
+pub fn is_directory_path(value: &str) -> bool {
+    secrets::is_directory(value.as_bytes())
+}
+
 use json::KeyClass;
 use secrets::Found;
 

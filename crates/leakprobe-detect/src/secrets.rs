@@ -373,6 +373,16 @@ pub(crate) fn ident(norm: &[u8]) -> Option<Ident> {
     None
 }
 
+/// `PWD`, `OLDPWD` and friends in an environment listing hold directories: `/srv/app`, `~/app`,
+/// `C:\app`, `./run` are where the process runs, not what it logs in with.
+pub(crate) fn is_directory(v: &[u8]) -> bool {
+    v.starts_with(b"/")
+        || v.starts_with(b"~/")
+        || v.starts_with(b"./")
+        || v.starts_with(b"../")
+        || (v.len() >= 3 && v[0].is_ascii_alphabetic() && v[1] == b':' && matches!(v[2], b'\\' | b'/'))
+}
+
 /// UUIDs are identifiers; under a `key` field they name a record, they do not unlock anything.
 fn is_uuid(v: &[u8]) -> bool {
     v.len() == 36 && v.iter().enumerate().all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { *c == b'-' } else { c.is_ascii_hexdigit() })
@@ -396,7 +406,7 @@ pub(crate) fn judge(id: Ident, v: &[u8], has_format: bool) -> Option<(PiiType, C
         Ident::PasswordHash => (v.len() >= 16 && !is_placeholder(v) && entropy(v) >= 3.0)
             .then_some((PiiType::PasswordHash, Confidence::Medium, None)),
         Ident::Password => {
-            if is_placeholder(v) || v.starts_with(b"http") || v.starts_with(b"/") || v.len() > 128 {
+            if is_placeholder(v) || v.starts_with(b"http") || is_directory(v) || v.len() > 128 {
                 return None;
             }
             Some((PiiType::Password, Confidence::Medium, None))
@@ -461,10 +471,60 @@ pub(crate) fn assignment(bytes: &[u8], kw_start: usize, kw_end: usize) -> Option
             let end = memchr::memchr(q, &bytes[i + 1..(i + 1 + 600).min(bytes.len())])?;
             (i + 1, i + 1 + end)
         }
-        Some(_) => (i, take(bytes, i, 600, |c| !c.is_ascii_whitespace() && !b",;&\"'<>)}]".contains(&c))),
+        Some(_) => {
+            let ve = take(bytes, i, 600, |c| !c.is_ascii_whitespace() && !b",;&\"'<>)}]".contains(&c));
+            if is_expression(&bytes[i..ve]) {
+                return None;
+            }
+            (i, ve)
+        }
         None => return None,
     };
     (ve > vs).then_some((vs..ve, id))
+}
+
+/// Whether an unquoted value is code rather than a literal: in JavaScript (minified or not)
+/// `password: e.value`, `secret=encodeURIComponent(SECRET)`, `apiKey: this.props.apiKey`,
+/// `token = getToken()` and `{password:n}` bind a name to an expression, and the secret is
+/// wherever that expression leads, not here. Unquoted literals (`DB_PASSWORD=hunter2!x` in a
+/// `.env`, `password=…` in a log line) still count.
+fn is_expression(v: &[u8]) -> bool {
+    let ident_start = |c: u8| c.is_ascii_alphabetic() || c == b'_' || c == b'$';
+    let ident_char = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'$';
+    let Some(&first) = v.first() else { return false };
+    // Calls, indexing, negation (`!0`), concatenation and template interpolation.
+    if v.iter().any(|c| b"([{`".contains(c)) || matches!(first, b'!' | b'+' | b'?') {
+        return true;
+    }
+    if !ident_start(first) {
+        return false;
+    }
+    // Member access `a.b.c` where every part is an identifier (`e.target.value`, `o.a.SECRET`).
+    let parts: Vec<&[u8]> = v.split(|c| *c == b'.').collect();
+    let identifiers = parts.iter().all(|p| p.first().is_some_and(|c| ident_start(*c)) && p.iter().all(|c| ident_char(*c)));
+    if !identifiers {
+        return false;
+    }
+    // Names that start or end with what they hold (`SECRET`, `apiKey`, `userPassword`,
+    // `config.db.password`); a random key merely containing `key` somewhere is not one.
+    let lower: Vec<u8> = v.iter().filter(|c| **c != b'_').map(u8::to_ascii_lowercase).collect();
+    let about_secret = parts.iter().any(|p| {
+        let p: Vec<u8> = p.iter().filter(|c| **c != b'_').map(u8::to_ascii_lowercase).collect();
+        [&b"password"[..], b"passwd", b"pass", b"pwd", b"secret", b"token", b"key", b"apikey"]
+            .iter()
+            .any(|w| p.starts_with(w) || p.ends_with(w))
+    });
+    if parts.len() > 1 {
+        // `smtp.mailbox.org` is a host, not member access: lower-case labels, no well-known root.
+        let host_like = parts.iter().all(|p| p.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+        let code_root = parts[0].len() <= 2 || matches!(parts[0], b"this" | b"self" | b"window" | b"process" | b"document");
+        return !host_like || code_root || about_secret;
+    }
+    // A bare identifier: minified names (`n`, `e`, `t`), JavaScript keywords and values, or a
+    // name that is itself about the secret (`secret=SECRET`, `password: passwordInput`).
+    v.len() <= 2
+        || about_secret
+        || matches!(lower.as_slice(), b"this" | b"void" | b"new" | b"typeof" | b"await" | b"function" | b"null" | b"undefined" | b"true" | b"false")
 }
 
 #[cfg(test)]

@@ -115,7 +115,7 @@ impl Signer {
         let mut message = Vec::new();
         let mut rest = self.template.as_str();
         while let Some(open) = rest.find('{') {
-            message.extend_from_slice(rest[..open].as_bytes());
+            message.extend_from_slice(&rest.as_bytes()[..open]);
             let Some(close) = rest[open..].find('}') else { break };
             match &rest[open + 1..open + close] {
                 "method" => message.extend_from_slice(input.method.as_bytes()),
@@ -349,9 +349,50 @@ impl Identity {
         out
     }
 
+    /// What identifies this identity's own records in answers: its name, a Basic user name, the
+    /// user name or e-mail its login posts, and the e-mail or user name a JWT bearer token claims.
+    /// Lower-cased; short ones (under 3 characters) are left out as they match anything.
+    pub fn markers(&self) -> Vec<String> {
+        let mut out = vec![self.name.clone()];
+        if let Some(Credential::Basic { user, .. }) = &self.credential {
+            out.push(user.clone());
+        }
+        if let Some(login) = &self.login {
+            if let Some(body) = login.body.as_object() {
+                for key in ["username", "user", "email", "login", "name"] {
+                    if let Some(v) = body.get(key).and_then(|v| v.as_str()) {
+                        out.push(v.to_string());
+                    }
+                }
+            }
+        }
+        if let Some(Credential::Bearer(token)) = &self.credential {
+            out.extend(jwt_identity_claims(token));
+        }
+        let mut out: Vec<String> = out.into_iter().map(|m| m.trim().to_ascii_lowercase()).filter(|m| m.len() >= 3).collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     pub fn is_admin(&self) -> bool {
         self.role.as_deref().is_some_and(|r| r.eq_ignore_ascii_case("admin"))
     }
+}
+
+/// The `email`, `preferred_username` and `username` claims of a JWT, unverified: only used to
+/// recognise the caller's own record, never to trust anything.
+fn jwt_identity_claims(token: &str) -> Vec<String> {
+    let mut parts = token.split('.');
+    let (Some(_), Some(claims), Some(_)) = (parts.next(), parts.next(), parts.next()) else { return Vec::new() };
+    let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(claims.trim_end_matches('=')) else {
+        return Vec::new();
+    };
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(&bytes) else { return Vec::new() };
+    ["email", "preferred_username", "username", "name"]
+        .iter()
+        .filter_map(|k| map.get(*k).and_then(|v| v.as_str()).map(str::to_string))
+        .collect()
 }
 
 /// `${VAR}` → the variable's value; the name of the first missing variable as the error.

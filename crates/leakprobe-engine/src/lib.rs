@@ -26,6 +26,7 @@ pub mod schedule;
 pub mod scoring;
 pub mod soft404;
 pub mod tls;
+pub mod words;
 mod triage;
 
 use std::collections::BTreeMap;
@@ -124,7 +125,14 @@ pub async fn scan(mut config: ScanConfig, progress: &dyn Progress) -> Result<Rep
         }
     }
 
-    let findings = triage::merge(hits, &ctx.inventory);
+    let answered: std::collections::BTreeSet<String> = ctx
+        .client
+        .exchanges()
+        .iter()
+        .filter(|ex| ex.status.is_some() && !ctx.soft404.is_not_found(ex))
+        .map(|ex| ctx.inventory.template_of(ex.path()))
+        .collect();
+    let findings = triage::merge(hits, &ctx.inventory, &answered);
     let checks = ctx.schedule.coverage(&ctx, analyzed);
     let report = build_report(&ctx, findings, checks, started_at, started);
     progress.requests(report.requests, budget);

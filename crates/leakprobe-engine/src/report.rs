@@ -168,13 +168,19 @@ impl fmt::Display for Grade {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
-    /// Stable fingerprint of check + method + endpoint + kind: the same issue keeps its id across scans.
+    /// Stable fingerprint of check + endpoint + kind: the same issue keeps its id across scans,
+    /// whichever methods it was seen with.
     pub id: String,
     pub check: String,
     pub title: String,
     pub severity: Severity,
     pub confidence: Confidence,
+    /// The first of [`Finding::methods`] (GET before POST before HEAD before OPTIONS …), kept for
+    /// readers of the one-method contract.
     pub method: String,
+    /// Every method the same finding was seen with on this endpoint: one leak, one finding.
+    #[serde(default)]
+    pub methods: Vec<String>,
     /// Endpoint template (`/api/users/{id}`), or `*` for what holds across the whole origin.
     pub endpoint: String,
     pub pii_types: Vec<PiiType>,
@@ -186,6 +192,10 @@ pub struct Finding {
     /// Concrete URLs paths where it was seen (first few).
     #[serde(default)]
     pub instances: Vec<String>,
+    /// The id of the finding this one follows from (a traceback page → the 500 it came with is
+    /// this finding's root). A related finding is listed but deducts nothing: its root already did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub related: Option<String>,
     /// Set when a suppression in `leakprobe.toml` matched: still listed, no longer scored or gated on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<Suppressed>,
@@ -428,7 +438,7 @@ impl Report {
             .iter()
             .flat_map(|(c, r)| r.findings.iter().map(move |f| (*c, f)))
             .collect();
-        all.sort_by(|a, b| b.1.severity.cmp(&a.1.severity));
+        all.sort_by_key(|f| std::cmp::Reverse(f.1.severity));
         all.into_iter()
     }
 

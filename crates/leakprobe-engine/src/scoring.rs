@@ -3,6 +3,10 @@
 //! Start at 100. Each finding deducts by severity ([`deduction`]); the n-th finding of the same check
 //! deducts half of the one before (so fifty copies of one header do not sink a grade alone). A category
 //! is scored the same way over its own findings. The overall score never drops below 0.
+//!
+//! A finding that follows from another (`related`: a 500 whose answer was the traceback page, the
+//! debugger page of an enabled debugger) is listed in the ledger with no deduction and says whose
+//! consequence it is: one root cause is paid for once.
 use std::collections::HashMap;
 
 use crate::report::{CategorySeverity, Finding, Grade, LedgerLine, Report, Severity};
@@ -26,6 +30,13 @@ pub fn ledger<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Vec<Ledger
     findings
         .into_iter()
         .map(|f| {
+            if let Some(root) = &f.related {
+                return LedgerLine {
+                    finding: f.id.clone(),
+                    deduction: 0,
+                    reason: format!("{} {}: {} (follows from {root}, already deducted)", f.severity, f.check, f.title),
+                };
+            }
             let n = seen_per_check.entry(f.check.as_str()).or_default();
             let base = deduction(f.severity);
             let amount = if base == 0 { 0 } else { (base >> (*n).min(31)).max(1) };
@@ -77,6 +88,8 @@ mod tests {
             owasp: String::new(),
             remediation: String::new(),
             instances: vec![],
+            methods: vec!["GET".into()],
+            related: None,
             suppressed: None,
             baseline: None,
         }
@@ -94,6 +107,17 @@ mod tests {
         let amounts: Vec<u32> = l.iter().map(|l| l.deduction).collect();
         assert_eq!(amounts, vec![20, 10, 5, 10]);
         assert_eq!(score(&l), 55);
+    }
+
+    #[test]
+    fn related_findings_deduct_nothing_and_say_why() {
+        let mut follower = finding("server_error_on_malformed_input", "2", Severity::Medium);
+        follower.related = Some("1".into());
+        let fs = [finding("stack_trace_disclosure", "1", Severity::High), follower];
+        let l = ledger(&fs);
+        assert_eq!(l.iter().map(|l| l.deduction).collect::<Vec<_>>(), vec![20, 0]);
+        assert!(l[1].reason.contains("follows from 1"), "{}", l[1].reason);
+        assert_eq!(score(&l), 80);
     }
 
     #[test]

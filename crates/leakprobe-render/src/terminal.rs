@@ -123,10 +123,9 @@ pub fn render(report: &Report) -> String {
                 let until = s.expires.as_deref().map(|e| format!(" until {e}")).unwrap_or_default();
                 let _ = writeln!(out, "    suppressed by {}{}: {}", s.rule, until, one_line(&s.reason, 160));
             }
-            if f.endpoint == "*" {
-                let _ = writeln!(out, "    every response");
-            } else {
-                let _ = writeln!(out, "    {} {}", f.method, f.endpoint);
+            let _ = writeln!(out, "    {}", crate::text::where_(f));
+            if let Some(root) = &f.related {
+                let _ = writeln!(out, "    follows from finding {root} (not deducted again)");
             }
             if !f.pii_types.is_empty() {
                 let types: Vec<_> = f.pii_types.iter().map(|t| t.as_str()).collect();

@@ -62,12 +62,21 @@ pub fn doc_section(docs: &str, heading: &str) -> Option<String> {
     Some(body[..end].trim().to_string())
 }
 
-/// `GET /api/users/{id}`, or `every response` for origin-wide findings.
+/// `GET /api/users/{id}`, `GET, HEAD, OPTIONS /console` when one finding was seen with several
+/// methods, `/health` for a header seen on one path, or `every response` for origin-wide findings.
 pub fn where_(finding: &Finding) -> String {
     if finding.endpoint == "*" {
-        "every response".to_string()
+        return "every response".to_string();
+    }
+    let methods: Vec<&str> = if finding.methods.is_empty() {
+        vec![finding.method.as_str()]
     } else {
-        format!("{} {}", finding.method, finding.endpoint)
+        finding.methods.iter().map(String::as_str).collect()
+    };
+    if methods == ["*"] {
+        finding.endpoint.clone()
+    } else {
+        format!("{} {}", methods.join(", "), finding.endpoint)
     }
 }
 

@@ -77,6 +77,8 @@ mod tests {
             owasp: "API8:2023".into(),
             remediation: "r".into(),
             instances: vec![],
+            methods: vec!["GET".into()],
+            related: None,
             suppressed: None,
             baseline: None,
         }

@@ -98,7 +98,8 @@ fn unauthenticated_access(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
         let comparisons: Vec<Comparison> = stream::iter(paths)
             .map(|path| async move {
                 let authed = ctx.client.send(Probe::get(path.clone()).as_identity(name)).await.ok()?;
-                if !authed.is_success() || ctx.soft404.is_not_found(&authed) {
+                // Scripts, styles and fonts are served to everybody by design: not data.
+                if !authed.is_success() || ctx.soft404.is_not_found(&authed) || crate::content::is_static_asset(&authed) {
                     return None;
                 }
                 let anonymous = ctx.client.send(Probe::get(path.clone())).await.ok()?;
@@ -114,7 +115,7 @@ fn unauthenticated_access(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
         let enforced_somewhere = comparisons.iter().any(|c| refused(&c.anonymous));
         let mut hits = Vec::new();
         for c in &comparisons {
-            let pii = ctx.pii_types(&c.authed.body);
+            let pii = ctx.exposed_types(&c.authed);
             let severity = if pii.is_empty() { Severity::High } else { Severity::Critical };
             let anonymous_ok = same_data(&c.authed, &c.anonymous) && !ctx.soft404.is_not_found(&c.anonymous);
             let broken_ok = same_data(&c.authed, &c.broken);

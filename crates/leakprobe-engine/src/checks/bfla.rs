@@ -209,7 +209,7 @@ fn static_reasons(ctx: &ScanContext, endpoint: &Endpoint) -> Vec<Reason> {
             named.extend(op.operation_id.iter().map(|id| ("operationId", id.as_str())));
             let why = named
                 .into_iter()
-                .find(|(_, text)| words(text).iter().any(|w| PRIVILEGED_WORDS.contains(&w.as_str())))
+                .find(|(_, text)| crate::words::words(text).iter().any(|w| PRIVILEGED_WORDS.contains(&w.as_str())))
                 .map(|(what, text)| format!("{what} `{text}`"))
                 .or_else(|| {
                     let summary = op.summary.to_ascii_lowercase();
@@ -224,32 +224,8 @@ fn static_reasons(ctx: &ScanContext, endpoint: &Endpoint) -> Vec<Reason> {
     reasons
 }
 
-/// `listAdminUsers` → `list admin users`; `users:admin` → `users admin`.
-fn words(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut word = String::new();
-    let mut previous_lower = false;
-    for c in text.chars() {
-        let boundary = !c.is_ascii_alphanumeric() || (c.is_ascii_uppercase() && previous_lower);
-        if boundary && !word.is_empty() {
-            out.push(std::mem::take(&mut word));
-        }
-        if c.is_ascii_alphanumeric() {
-            word.push(c.to_ascii_lowercase());
-        }
-        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-    }
-    if !word.is_empty() {
-        out.push(word);
-    }
-    out
-}
-
 fn privileged_segment(segment: &str) -> bool {
-    let s = segment.to_ascii_lowercase();
-    PRIVILEGED_SEGMENTS
-        .iter()
-        .any(|p| s == *p || s.strip_prefix(p).is_some_and(|rest| rest.starts_with('-') || rest.starts_with('_')))
+    PRIVILEGED_SEGMENTS.iter().any(|p| crate::words::segment_is(segment, p))
 }
 
 fn refused(ex: &Exchange) -> bool {
@@ -334,7 +310,7 @@ fn admin_function_exposed(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
                 }
                 let labelled_low = identity.is_none_or(|i| i.role.is_some());
                 let strong = view.reasons.iter().any(Reason::strong);
-                let pii = ctx.pii_types(&ex.body);
+                let pii = ctx.exposed_types(ex);
                 // A path keyword alone, nothing to compare with and no personal data: only a
                 // result with some substance counts (not `{"status": "ok", "version": "1.2"}`).
                 if !strong
@@ -507,7 +483,7 @@ async fn override_get(ctx: &ScanContext, refused_views: &[(&View, Option<&Identi
         if admin.is_some_and(|a| !same_result(a, &ex)) {
             continue;
         }
-        let pii = ctx.pii_types(&ex.body);
+        let pii = ctx.exposed_types(&ex);
         hits.push(Hit {
             title: "Authorization bypassed by tunnelling GET through POST (X-HTTP-Method-Override)".into(),
             severity: if pii.is_empty() { Severity::High } else { Severity::Critical },
@@ -593,6 +569,7 @@ async fn override_writes(ctx: &ScanContext, who: &Callers, views: &[View]) -> Ve
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::words::words;
 
     #[test]
     fn privileged_segments_match_whole_words() {

@@ -160,7 +160,7 @@ fn cross_identity(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
                 let anonymous = ctx.client.send(Probe::get(object.path.clone())).await.ok();
                 let anonymous_gets_it =
                     anonymous.as_ref().is_some_and(|a| has_content(ctx, a) && same_object(&object.exchange, a));
-                let pii = ctx.pii_types(&object.exchange.body);
+                let pii = ctx.exposed_types(&object.exchange);
                 let confirmed = object.owned && !anonymous_gets_it;
                 if !confirmed && pii.is_empty() && !is_personal(&object.exchange) {
                     continue;
@@ -458,13 +458,13 @@ fn id_enumeration(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
                 if has_content(ctx, &ex)
                     && differs(&base_ex, &base.to_string(), &ex, &id.to_string())
                     && someone_else
-                    && (is_personal(&ex) || !ctx.pii_types(&ex.body).is_empty())
+                    && (is_personal(&ex) || !ctx.exposed_types(&ex).is_empty())
                 {
                     found.push((path, ex));
                 }
             }
             let Some((path, ex)) = found.first() else { continue };
-            let pii = ctx.pii_types(&ex.body);
+            let pii = ctx.exposed_types(ex);
             let who = name.as_deref().map_or("without credentials".to_string(), |n| format!("as {n}"));
             let others: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
             hits.push(Hit {
@@ -627,7 +627,7 @@ fn owned_by(ex: &Exchange, values: &BTreeSet<String>, template: &str) -> bool {
     }
     let Some(json) = json_body(ex) else { return false };
     let top = unwrap(&json);
-    let people = template.split('/').any(|s| PERSON_SEGMENTS.contains(&s.to_ascii_lowercase().as_str()));
+    let people = crate::words::segments(template).iter().any(|s| PERSON_SEGMENTS.contains(&s.as_str()));
     identifying_values(top).iter().any(|(key, value)| {
         let telling = key == "email"
             || key == "username"

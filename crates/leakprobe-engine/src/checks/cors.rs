@@ -292,7 +292,7 @@ fn severity(variant: Variant, credentials: bool, pii: bool) -> Severity {
 
 fn hit(ctx: &ScanContext, variant: Variant, accepted: &Accepted) -> Hit {
     let ex = &accepted.exchange;
-    let pii = ctx.pii_types(&ex.body);
+    let pii = ctx.exposed_types(ex);
     let mut title = variant.describe(ctx.client.base());
     if accepted.credentials {
         title.push_str(", with credentials");
@@ -383,7 +383,7 @@ fn wildcard(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
     {
         return;
     }
-    let pii = ctx.pii_types(&ex.body);
+    let pii = ctx.exposed_types(ex);
     let mut evidence = format!(
         "{} {} → {} Access-Control-Allow-Origin: *",
         ex.method,

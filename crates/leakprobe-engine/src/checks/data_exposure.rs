@@ -25,12 +25,7 @@ fn pii_in_response(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
     if ex.status.is_none() || ctx.soft404.is_not_found(ex) {
         return;
     }
-    let mut matches: Vec<Match> = ctx
-        .detector
-        .scan_bytes(&ex.body)
-        .into_iter()
-        .filter(|m| m.confidence > MatchConfidence::Low)
-        .collect();
+    let mut matches: Vec<Match> = ctx.exposed(ex);
     for (name, value) in &ex.headers {
         // A session cookie handed to the client it belongs to is not a leak; it is the encryption
         // category's business how it is protected.
@@ -56,15 +51,18 @@ fn pii_in_response(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
     let types: BTreeSet<PiiType> = matches.iter().map(|m| m.kind).collect();
     let distinct_values: BTreeSet<&str> = matches.iter().map(|m| m.value.as_str()).collect();
     let mut severity = severity_of(&types, distinct_values.len());
-    // One record of contact data, fetched as an identity, is most likely the caller's own
-    // profile: worth knowing, not an alarm. Other people's data or secrets keep their weight.
-    let single_record = types.iter().all(|t| matches.iter().filter(|m| m.kind == *t).map(|m| &m.value).collect::<BTreeSet<_>>().len() <= 1);
-    // Contact data of many people shown to an admin identity is what admin screens are for;
-    // critical kinds (SSNs, cards, hashes) keep their weight even there.
+    // The signed-in caller's own record (one person, their own markers or a `/me`-shaped path)
+    // is what a profile page is for, however many name fields it has: worth knowing, not an
+    // alarm. Other people's data, and secrets or critical kinds even of oneself, keep their weight.
+    // Contact data of many people shown to an admin identity is what admin screens are for.
     let as_admin = ex.identity.as_ref().is_some_and(|name| {
         ctx.client.identities().iter().any(|i| &i.name == name && i.is_admin())
     });
-    if ex.identity.is_some() && (single_record || as_admin) && severity == Severity::Medium {
+    let contact_only = types.iter().all(|t| CONTACT_KINDS.contains(t));
+    // One value of each kind, fetched as an identity, is one record, most likely the caller's.
+    let single_record = types.iter().all(|t| matches.iter().filter(|m| m.kind == *t).map(|m| &m.value).collect::<BTreeSet<_>>().len() <= 1);
+    let one_of_many = ex.identity.is_some() && (single_record || as_admin) && severity == Severity::Medium;
+    if one_of_many || (ex.identity.is_some() && contact_only && own_record(ex, ctx, &matches)) {
         severity = Severity::Low;
     }
     let confidence = if matches.iter().any(|m| m.confidence == MatchConfidence::High) {
@@ -96,6 +94,40 @@ fn pii_in_response(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
         pii_types: types.into_iter().collect(),
         evidence,
     });
+}
+
+/// Kinds a person's own profile shows them: contact details, names, a birthday.
+const CONTACT_KINDS: [PiiType; 6] =
+    [PiiType::Email, PiiType::Phone, PiiType::Name, PiiType::Address, PiiType::DateOfBirth, PiiType::IpAddress];
+
+/// Last path segments that name the caller's own account.
+const OWN_ACCOUNT_SEGMENTS: [&str; 9] = ["me", "self", "profile", "account", "whoami", "userinfo", "myself", "my-profile", "current-user"];
+
+/// One person's record, and that person is the caller: every kind but names has at most one
+/// value (first, last and display names of one person differ), the answer is not a list, and
+/// the identity's markers (its user name or e-mail) appear in it or the path names the caller's
+/// own account (`/api/me`, `/profile`).
+fn own_record(ex: &Exchange, ctx: &ScanContext, matches: &[Match]) -> bool {
+    let one_person = matches
+        .iter()
+        .filter(|m| m.kind != PiiType::Name)
+        .map(|m| m.kind)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .all(|kind| matches.iter().filter(|m| m.kind == kind).map(|m| m.value.to_ascii_lowercase()).collect::<BTreeSet<_>>().len() <= 1);
+    let listed = ex.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+    if !one_person || listed {
+        return false;
+    }
+    let own_path = crate::words::segments(ex.path()).last().is_some_and(|s| OWN_ACCOUNT_SEGMENTS.contains(&s.as_str()));
+    let Some(name) = &ex.identity else { return false };
+    let identities = ctx.client.identities();
+    let markers = identities.iter().find(|i| &i.name == name).map(|i| i.markers()).unwrap_or_default();
+    let body = String::from_utf8_lossy(&ex.body).to_ascii_lowercase();
+    let marked = markers.iter().any(|marker| {
+        body.contains(&format!("\"{marker}\"")) || body.contains(&format!("\"{marker}@"))
+    });
+    own_path || marked
 }
 
 /// Card numbers, SSNs, national ids, password hashes and keys are critical; a lone e-mail is low.

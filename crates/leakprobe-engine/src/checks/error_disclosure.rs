@@ -121,7 +121,14 @@ fn matched(text: &str, check: &str) -> Vec<&'static str> {
     whats
 }
 
-fn debugger_page(ex: &Exchange, _ctx: &ScanContext, hits: &mut Vec<Hit>) {
+/// The personal data and secrets a debugger page shows (frame locals, the failing record), less the
+/// per-process `SECRET` of the debugger's own script, which is no data of the application's.
+fn debugger_page_pii(ctx: &ScanContext, text: &str) -> Vec<PiiType> {
+    let shown: String = text.lines().filter(|l| !l.contains("SECRET = ")).collect::<Vec<_>>().join("\n");
+    ctx.pii_types(shown.as_bytes())
+}
+
+fn debugger_page(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
     let text = error_text(ex);
     let whats = matched(&text, "werkzeug");
     // The console page carries the same script globals; it is `werkzeug_debugger`'s finding.
@@ -136,7 +143,7 @@ fn debugger_page(ex: &Exchange, _ctx: &ScanContext, hits: &mut Vec<Hit>) {
         method: ex.method.to_string(),
         path: ex.path().to_string(),
         kind: "debugger_page".into(),
-        pii_types: Vec::new(),
+        pii_types: debugger_page_pii(ctx, &text),
         evidence: format!("{} {} → {} ({})", ex.method, ex.path_and_query(), ex.status.unwrap_or(0), whats.join(", ")),
     });
 }

@@ -51,47 +51,52 @@ const INTERNAL_REALM_WORDS: [&str; 12] = [
     "internal", "staging", "stage", "dev", "test", "admin", "intranet", "corp", "jenkins", "tomcat", "jboss", "backoffice",
 ];
 
-fn header_hit(title: String, severity: Severity, header: &str, value: &str) -> Hit {
+/// A header fact: method `*` and the path it was seen on; triage reports it origin-wide when it
+/// holds across paths (or came with the answer to a path that does not exist), else per path.
+fn header_hit(ex: &Exchange, ctx: &ScanContext, title: String, severity: Severity, header: &str, value: &str) -> Hit {
+    let path = if ctx.soft404.is_not_found(ex) { "*".to_string() } else { ex.path().to_string() };
     Hit {
         title,
         severity,
         confidence: Confidence::High,
         method: "*".into(),
-        path: "*".into(),
+        path,
         kind: format!("{header}: {value}"),
         pii_types: Vec::new(),
         evidence: format!("{header}: {value}"),
     }
 }
 
-fn server_version(ex: &Exchange, _ctx: &ScanContext, hits: &mut Vec<Hit>) {
+fn server_version(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
     for value in ex.header_all("server") {
         if value.contains("Werkzeug/") {
             hits.push(header_hit(
+                ex,
+                ctx,
                 format!("Flask development server (Werkzeug) answers requests: `{value}`"),
                 Severity::Medium,
                 "Server",
                 value,
             ));
         } else if PRODUCT_VERSION.is_match(value) {
-            hits.push(header_hit(format!("Server header discloses `{value}`"), Severity::Low, "Server", value));
+            hits.push(header_hit(ex, ctx, format!("Server header discloses `{value}`"), Severity::Low, "Server", value));
         }
     }
 }
 
-fn powered_by(ex: &Exchange, _ctx: &ScanContext, hits: &mut Vec<Hit>) {
+fn powered_by(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
     for header in ["x-powered-by", "x-aspnet-version", "x-aspnetmvc-version", "x-generator"] {
         for value in ex.header_all(header) {
             if value.trim().is_empty() {
                 continue;
             }
             let name = canonical(header);
-            hits.push(header_hit(format!("{name} header discloses `{value}`"), Severity::Low, &name, value));
+            hits.push(header_hit(ex, ctx, format!("{name} header discloses `{value}`"), Severity::Low, &name, value));
         }
     }
 }
 
-fn auth_realm(ex: &Exchange, _ctx: &ScanContext, hits: &mut Vec<Hit>) {
+fn auth_realm(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
     for value in ex.header_all("www-authenticate") {
         for cap in REALM.captures_iter(value) {
             let realm = &cap[1];
@@ -101,6 +106,8 @@ fn auth_realm(ex: &Exchange, _ctx: &ScanContext, hits: &mut Vec<Hit>) {
                 .any(|w| INTERNAL_REALM_WORDS.contains(&w));
             if internal || VERSION.is_match(realm) {
                 hits.push(header_hit(
+                    ex,
+                    ctx,
                     format!("Authentication realm discloses `{realm}`"),
                     Severity::Low,
                     "WWW-Authenticate",

@@ -350,7 +350,9 @@ fn scan_names(value: &Value, path: &str, depth: usize, out: &mut BTreeMap<String
                 let here = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
                 match v {
                     Value::String(s) if !s.trim().is_empty() && !masked(s) => {
-                        if let Some(class) = NAMES.get(normalise(key).as_str()) {
+                        // `PWD`/`OLDPWD` in an environment listing: a directory, not a password.
+                        let directory = leakprobe_detect::is_directory_path(s);
+                        if let Some(class) = NAMES.get(normalise(key).as_str()).filter(|c| !(**c == Class::Password && directory)) {
                             out.entry(here).or_insert((*class, s.clone()));
                         }
                     }

@@ -92,6 +92,11 @@ const ENUMERATION_WORDS: [&str; 12] = [
     "recover",
     "find",
 ];
+/// Path words that put an enumeration-style endpoint about accounts.
+const ACCOUNT_WORDS: [&str; 18] = [
+    "user", "users", "account", "accounts", "email", "emails", "username", "usernames", "member", "members",
+    "customer", "customers", "signup", "register", "registration", "password", "login", "auth",
+];
 /// Parameters that set a page size.
 const PAGE_PARAMS: [&str; 11] = [
     "limit",
@@ -363,15 +368,7 @@ fn login_targets(ctx: &ScanContext) -> Vec<BurstTarget> {
 }
 
 fn is_login_path(path: &str) -> bool {
-    last_word(path).is_some_and(|w| LOGIN_WORDS.contains(&w.as_str()))
-}
-
-/// The last literal path segment, lower-cased.
-fn last_word(path: &str) -> Option<String> {
-    path.split('/')
-        .rev()
-        .find(|s| !s.is_empty() && !s.starts_with('{'))
-        .map(str::to_ascii_lowercase)
+    crate::words::last_segment(path).is_some_and(|w| LOGIN_WORDS.contains(&w.as_str()))
 }
 
 fn normalize(name: &str) -> String {
@@ -414,7 +411,7 @@ async fn enumeration_target(ctx: &ScanContext) -> Option<BurstTarget> {
             method: Method::GET,
             path,
             query,
-            pii: ctx.pii_types(&baseline.body),
+            pii: ctx.exposed_types(&baseline),
         });
     }
     None
@@ -423,9 +420,11 @@ async fn enumeration_target(ctx: &ScanContext) -> Option<BurstTarget> {
 /// How much an endpoint looks like an account lookup: named parameters and path words.
 fn lookup_score(e: &Endpoint) -> Option<u8> {
     let by_param = query_params(e).iter().any(|(n, _)| ENUMERATION_PARAMS.contains(&normalize(n).as_str()));
-    // Whole words of the segment: `/users/check-email` is a lookup, `/quality-checks` is not.
-    let by_word =
-        last_word(&e.template).is_some_and(|w| w.split(['-', '_', '.']).any(|part| ENUMERATION_WORDS.contains(&part)));
+    // Whole words (`preset` is not `reset`, `checkout` is not `check`), about accounts:
+    // `/api/cards/{number}/validate` checks a card, it does not tell who has an account.
+    let by_word = crate::words::last_segment(&e.template)
+        .is_some_and(|w| crate::words::find_word(&w, &ENUMERATION_WORDS).is_some())
+        && crate::words::path_words(&e.template).iter().any(|w| ACCOUNT_WORDS.contains(&w.as_str()));
     match (by_param, by_word) {
         (true, true) => Some(2),
         (true, false) | (false, true) => Some(1),
@@ -472,7 +471,7 @@ fn personal_data_target(ctx: &ScanContext, skip: Option<&str>) -> Option<BurstTa
         if skip == Some(path.as_str()) {
             continue;
         }
-        let pii = ctx.pii_types(&ex.body);
+        let pii = ctx.exposed_types(ex);
         if pii.is_empty() {
             continue;
         }
@@ -620,7 +619,7 @@ async fn page_size_check(ctx: &ScanContext, candidate: &PageCandidate) -> Option
         ),
         _ => return None,
     };
-    let pii = ctx.pii_types(&big.body);
+    let pii = ctx.exposed_types(&big);
     Some(Hit {
         title: format!("`{size}` is not capped: one request returns more than {PAGE_CAP} items"),
         severity: if pii.is_empty() {
@@ -677,7 +676,7 @@ mod tests {
         assert!(is_login_path("/api/login"));
         assert!(is_login_path("/oauth/token"));
         assert!(!is_login_path("/api/login-history/{id}/events"));
-        assert_eq!(last_word("/api/users/{id}").as_deref(), Some("users"));
+        assert_eq!(crate::words::last_segment("/api/users/{id}").as_deref(), Some("users"));
         assert_eq!(placeholder("email"), "leakprobe@example.com");
     }
 

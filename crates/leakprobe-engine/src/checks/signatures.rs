@@ -184,7 +184,7 @@ fn not_enforced(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
                     None => continue,
                 }
             };
-            let pii = ctx.pii_types(&s.signed.body);
+            let pii = ctx.exposed_types(&s.signed);
             // A route that serves everybody the same thing is public, not badly signed — unless
             // the API signs elsewhere and this route hands out personal data.
             let confidence = if !anonymous_ok {
@@ -300,7 +300,7 @@ fn partial_coverage(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
         for s in all.iter().filter(|s| s.enforced()) {
             if let Some(neighbour) = neighbour_path(s) {
                 if let Some(ex) = unsigned_part_accepted(ctx, name, &neighbour, &s.path).await {
-                    let pii = ctx.pii_types(&ex.body);
+                    let pii = ctx.exposed_types(&ex);
                     hits.push(Hit {
                         title: "Signature does not cover the path: a request signed for one resource reads another".into(),
                         severity: severity_for(&pii),
@@ -345,7 +345,7 @@ async fn query_coverage(ctx: &ScanContext, name: &str, s: &Signed) -> Option<Hit
         signed_for.dedup();
         for reference in signed_for {
             let Some(ex) = unsigned_part_accepted(ctx, name, &changed, &reference).await else { continue };
-            let pii = ctx.pii_types(&ex.body);
+            let pii = ctx.exposed_types(&ex);
             return Some(Hit {
                 title: format!("Signature does not cover the query string: `{param}` can be changed on a signed request"),
                 severity: severity_for(&pii),
@@ -510,7 +510,7 @@ fn legacy_route(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
             } else {
                 ("Unsigned twin of a signed route serves the same data", "without a signature")
             };
-            let pii = ctx.pii_types(&ex.body);
+            let pii = ctx.exposed_types(&ex);
             hits.push(Hit {
                 title: title.into(),
                 severity: severity_for(&pii),

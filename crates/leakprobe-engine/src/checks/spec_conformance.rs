@@ -62,9 +62,9 @@ pub static UNLINKED_OPERATION_REACHABLE: CheckInfo = CheckInfo {
 const ERROR_KEYS: [&str; 10] = [
     "error", "errors", "message", "msg", "detail", "status", "code", "title", "type", "success",
 ];
-/// Path words of operations nobody outside the team is meant to call.
-const INTERNAL_WORDS: [&str; 10] = [
-    "internal", "admin", "debug", "private", "ops", "legacy", "test", "beta", "export", "_",
+/// Path words of operations nobody outside the team is meant to call (and `_`-prefixed segments).
+const INTERNAL_WORDS: [&str; 9] = [
+    "internal", "admin", "debug", "private", "ops", "legacy", "test", "beta", "export",
 ];
 /// Where the anonymous crawl found an endpoint by following the API itself.
 const LINKED: [Source; 4] = [Source::Root, Source::Link, Source::Robots, Source::Sitemap];
@@ -223,7 +223,7 @@ fn declared_security_not_enforced(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> 
                 },
                 None => (Confidence::High, String::new()),
             };
-            let pii = ctx.pii_types(&anonymous.body);
+            let pii = ctx.exposed_types(&anonymous);
             hits.push(Hit {
                 title: format!("Spec requires credentials for GET {}, but it answers without them", op.template),
                 severity: if pii.is_empty() { Severity::High } else { Severity::Critical },
@@ -268,7 +268,7 @@ fn deprecated_operation_active(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
             let announced = ["deprecation", "sunset"]
                 .iter()
                 .find(|h| answer.headers.contains_key(**h));
-            let pii: Vec<PiiType> = ctx.pii_types(&answer.body);
+            let pii: Vec<PiiType> = ctx.exposed_types(&answer);
             let severity = match (announced, pii.is_empty()) {
                 (_, false) => Severity::Medium,
                 (Some(_), true) => Severity::Info,
@@ -320,17 +320,10 @@ fn unlinked_operation_reachable(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
             if !serves_content(ctx, &anonymous) {
                 continue;
             }
-            let pii = ctx.pii_types(&anonymous.body);
-            let internal = op
-                .template
-                .split('/')
-                .filter(|s| !s.starts_with('{'))
-                .flat_map(|s| s.split(['-', '.']))
-                .any(|w| {
-                    INTERNAL_WORDS
-                        .iter()
-                        .any(|i| w.eq_ignore_ascii_case(i) || (*i == "_" && w.starts_with('_')))
-                });
+            let pii = ctx.exposed_types(&anonymous);
+            // Whole words (`crate::words`): `/api/opsworks` is not `ops`; a `_private` segment is.
+            let internal = crate::words::path_words(&op.template).iter().any(|w| INTERNAL_WORDS.contains(&w.as_str()))
+                || crate::words::segments(&op.template).iter().any(|s| s.starts_with('_'));
             hits.push(Hit {
                 title: format!("GET {} is in the spec, linked from nowhere, and answers", op.template),
                 severity: if internal || !pii.is_empty() { Severity::Low } else { Severity::Info },

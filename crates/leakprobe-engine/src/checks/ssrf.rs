@@ -144,11 +144,7 @@ fn looks_like_url(value: &str) -> bool {
 }
 
 fn is_fetch_path(template: &str) -> bool {
-    template
-        .split('/')
-        .filter(|s| !s.starts_with('{'))
-        .flat_map(|s| s.split(['-', '_', '.']))
-        .any(|w| data_lines(FETCH_PATH_WORDS).any(|f| w.eq_ignore_ascii_case(f)))
+    crate::words::path_words(template).iter().any(|w| data_lines(FETCH_PATH_WORDS).any(|f| w.eq_ignore_ascii_case(f)))
 }
 
 
