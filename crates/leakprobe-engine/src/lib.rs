@@ -17,10 +17,13 @@ pub mod config;
 pub mod content;
 pub mod context;
 pub mod discovery;
+pub mod fingerprints;
 mod error;
 pub mod identity;
 pub mod inventory;
 pub mod report;
+pub mod requests;
+pub mod exercise;
 pub mod schedule;
 pub mod scoring;
 pub mod soft404;
@@ -87,6 +90,10 @@ pub async fn scan(mut config: ScanConfig, progress: &dyn Progress) -> Result<Rep
         tls,
         detector: leakprobe_detect::Detector::new(),
     };
+
+    // Before the checks: their baselines of well-formed requests are then answered from the cache.
+    progress.phase("exercise");
+    exercise::run(&ctx).await;
 
     progress.phase("checks");
     let ctx_ref = &ctx;

@@ -1,0 +1,166 @@
+//! The exercise phase: every discovered operation sent once the way a real client would send it
+//! (see [`crate::requests`]), so that its answer passes through the passive analyzers like any
+//! other exchange — an echoed password, an API key, a SQL error or a debugger page in the answer
+//! to a well-formed POST is found like one in a GET.
+//!
+//! Safety: without `--active` only GETs are sent (with their query parameters). With `--active`
+//! every operation is sent once per identity (anonymously when there is none), POST/PUT/PATCH
+//! with their bodies. DELETE is never sent, nor a GET to a path that names a state change, nor
+//! anything to a path that would end the scan's own session (`data/state-changing-words.txt`).
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use futures::stream::{self, StreamExt};
+use reqwest::Method;
+
+use crate::checks::{CheckInfo, Runner, Status};
+use crate::client::Probe;
+use crate::context::ScanContext;
+use crate::discovery::openapi::Operation;
+use crate::inventory::Endpoint;
+use crate::report::Category;
+use crate::requests::{self, Knowledge, WellFormed};
+
+/// The phase's entry for [`ScanContext::plan`]: not a check (it reports nothing itself, the
+/// analyzers do), but it spends requests the scheduler accounts for.
+pub static EXERCISE: CheckInfo = CheckInfo {
+    id: "exercise_operations",
+    category: Category::InputValidation,
+    status: Status::Preview,
+    cwe: &[],
+    summary: "Sends every discovered operation once, well-formed, so its answer is analyzed (writes need --active)",
+    docs: "## What it finds\n\nNothing by itself: the answers go to the passive analyzers.\n",
+    runner: Runner::Passive(|_, _, _| {}),
+};
+
+struct StateWords {
+    /// Never requested with GET.
+    on_get: Vec<&'static str>,
+    /// Never requested at all: they end the session the scan runs in.
+    always: Vec<&'static str>,
+}
+
+static STATE_WORDS: LazyLock<StateWords> = LazyLock::new(|| {
+    let mut words = StateWords { on_get: Vec::new(), always: Vec::new() };
+    for line in crate::discovery::data_lines(include_str!("../data/state-changing-words.txt")) {
+        match line.strip_prefix('!') {
+            Some(word) => words.always.push(word),
+            None => words.on_get.push(line),
+        }
+    }
+    words
+});
+
+/// The path's words (segments split at `-`, `_`, `.`), lower-cased.
+fn path_words(path: &str) -> impl Iterator<Item = String> + '_ {
+    path.split(['/', '-', '_', '.', '?', '&', '=']).filter(|w| !w.is_empty()).map(str::to_ascii_lowercase)
+}
+
+/// True when a GET to `path` may change state (`/cache/clear`, `/api/reset-password`).
+pub fn names_state_change(path: &str) -> bool {
+    let words = &*STATE_WORDS;
+    path_words(path).any(|w| words.on_get.contains(&w.as_str()) || words.always.contains(&w.as_str()))
+}
+
+/// True when any request to `path` would end the scan's own session (`/logout`).
+fn ends_session(path: &str) -> bool {
+    path_words(path).any(|w| STATE_WORDS.always.contains(&w.as_str()))
+}
+
+/// Whether this scan may send `request`: GETs unless the path names a state change; writes only
+/// with `--active`; DELETE never.
+pub fn may_send(ctx: &ScanContext, request: &WellFormed) -> bool {
+    let path = &request.template;
+    match request.method {
+        Method::GET | Method::HEAD => !names_state_change(path),
+        Method::POST | Method::PUT | Method::PATCH => ctx.config.active && !ends_session(path),
+        _ => false,
+    }
+}
+
+/// Id values seen in the JSON answers so far (discovery's), by field name.
+pub fn harvested_ids(ctx: &ScanContext) -> BTreeMap<String, String> {
+    let mut ids = BTreeMap::new();
+    for ex in ctx.client.exchanges() {
+        if !ex.is_success() || !ex.is_json() || ctx.soft404.is_not_found(&ex) {
+            continue;
+        }
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&ex.body) {
+            Knowledge::harvest_ids(&mut ids, &value);
+        }
+    }
+    ids
+}
+
+/// What the scan knows when it sends as `identity` (anonymous: harvested ids only).
+pub fn knowledge(ctx: &ScanContext, identity: Option<&str>, ids: &BTreeMap<String, String>) -> Knowledge {
+    let known = identity.and_then(|name| ctx.client.identities().into_iter().find(|i| i.name == name));
+    match known {
+        Some(i) => Knowledge::for_identity(&i, ids),
+        None => Knowledge { ids: ids.clone(), ..Knowledge::default() },
+    }
+}
+
+/// The spec's operations on this endpoint.
+pub fn operations<'a>(ctx: &'a ScanContext, endpoint: &Endpoint) -> Vec<&'a Operation> {
+    ctx.spec.iter().flat_map(|s| &s.operations).filter(|o| o.path == endpoint.template).collect()
+}
+
+/// The well-formed requests this scan may send to `endpoint` as `identity`.
+pub fn requests_for(ctx: &ScanContext, endpoint: &Endpoint, knowledge: &Knowledge) -> Vec<WellFormed> {
+    requests::for_endpoint(endpoint, &operations(ctx, endpoint), knowledge)
+        .into_iter()
+        .filter(|r| may_send(ctx, r))
+        .collect()
+}
+
+/// Sends every planned operation once per caller. Returns how many requests it made (cache hits
+/// of discovery's own GETs included).
+pub async fn run(ctx: &ScanContext) -> usize {
+    let ids = harvested_ids(ctx);
+    let callers: Vec<Option<String>> = if ctx.config.active {
+        let all: Vec<Option<String>> = ctx.client.identities().into_iter().map(|i| Some(i.name)).collect();
+        if all.is_empty() { vec![None] } else { all }
+    } else {
+        vec![ctx.client.primary_identity()]
+    };
+    let endpoints = ctx.plan(&EXERCISE, ctx.inventory.endpoints());
+    let mut probes: Vec<Probe> = Vec::new();
+    for caller in &callers {
+        let known = knowledge(ctx, caller.as_deref(), &ids);
+        for endpoint in &endpoints {
+            for request in requests_for(ctx, endpoint, &known) {
+                let probe = request.probe();
+                probes.push(match caller {
+                    Some(name) => probe.as_identity(name),
+                    None => probe,
+                });
+            }
+        }
+    }
+    let sent = probes.len();
+    let _ = stream::iter(probes)
+        .map(|p| ctx.client.send(p))
+        .buffer_unordered(ctx.config.concurrency.max(1) * 2)
+        .collect::<Vec<_>>()
+        .await;
+    sent
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_changing_paths_are_recognised_by_whole_words() {
+        assert!(names_state_change("/api/cache/clear"));
+        assert!(names_state_change("/admin/reset-password"));
+        assert!(names_state_change("/db_init"));
+        assert!(names_state_change("/api/v1/logout"));
+        assert!(!names_state_change("/api/presets"), "preset is not reset");
+        assert!(!names_state_change("/api/products"));
+        assert!(!names_state_change("/api/v1/register"));
+        assert!(ends_session("/auth/logout"));
+        assert!(!ends_session("/auth/login"));
+    }
+}
