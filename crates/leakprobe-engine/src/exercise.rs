@@ -78,26 +78,26 @@ pub fn may_send(ctx: &ScanContext, request: &WellFormed) -> bool {
     }
 }
 
-/// Id values seen in the JSON answers so far (discovery's), by field name.
-pub fn harvested_ids(ctx: &ScanContext) -> BTreeMap<String, String> {
-    let mut ids = BTreeMap::new();
+/// Scalar values seen in the JSON answers so far (discovery's), by field name.
+pub fn harvested(ctx: &ScanContext) -> BTreeMap<String, String> {
+    let mut seen = BTreeMap::new();
     for ex in ctx.client.exchanges() {
         if !ex.is_success() || !ex.is_json() || ctx.soft404.is_not_found(&ex) {
             continue;
         }
         if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&ex.body) {
-            Knowledge::harvest_ids(&mut ids, &value);
+            Knowledge::harvest(&mut seen, &value);
         }
     }
-    ids
+    seen
 }
 
 /// What the scan knows when it sends as `identity` (anonymous: harvested ids only).
-pub fn knowledge(ctx: &ScanContext, identity: Option<&str>, ids: &BTreeMap<String, String>) -> Knowledge {
+pub fn knowledge(ctx: &ScanContext, identity: Option<&str>, seen: &BTreeMap<String, String>) -> Knowledge {
     let known = identity.and_then(|name| ctx.client.identities().into_iter().find(|i| i.name == name));
     match known {
-        Some(i) => Knowledge::for_identity(&i, ids),
-        None => Knowledge { ids: ids.clone(), ..Knowledge::default() },
+        Some(i) => Knowledge::for_identity(&i, seen),
+        None => Knowledge { seen: seen.clone(), ..Knowledge::default() },
     }
 }
 
@@ -117,7 +117,7 @@ pub fn requests_for(ctx: &ScanContext, endpoint: &Endpoint, knowledge: &Knowledg
 /// Sends every planned operation once per caller. Returns how many requests it made (cache hits
 /// of discovery's own GETs included).
 pub async fn run(ctx: &ScanContext) -> usize {
-    let ids = harvested_ids(ctx);
+    let seen = harvested(ctx);
     let callers: Vec<Option<String>> = if ctx.config.active {
         let all: Vec<Option<String>> = ctx.client.identities().into_iter().map(|i| Some(i.name)).collect();
         if all.is_empty() { vec![None] } else { all }
@@ -127,7 +127,7 @@ pub async fn run(ctx: &ScanContext) -> usize {
     let endpoints = ctx.plan(&EXERCISE, ctx.inventory.endpoints());
     let mut probes: Vec<Probe> = Vec::new();
     for caller in &callers {
-        let known = knowledge(ctx, caller.as_deref(), &ids);
+        let known = knowledge(ctx, caller.as_deref(), &seen);
         for endpoint in &endpoints {
             for request in requests_for(ctx, endpoint, &known) {
                 let probe = request.probe();

@@ -99,5 +99,6 @@ mod tests {
             assert!(!matched(text, SQL).is_empty(), "{text}");
         }
         assert!(matched("Invalid category: books'", SQL).is_empty());
+        assert!(matched("Python int too large to convert to SQLite INTEGER\nOverflowError", SQL).is_empty());
     }
 }

@@ -25,6 +25,8 @@ const PROBE_USERNAME: &str = "leakprobe_scan";
 const PROBE_UUID: &str = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
 /// Nesting of generated objects; deeper optional structure is left out.
 const MAX_DEPTH: usize = 4;
+/// Longer strings (descriptions, tokens) are not values a client would type into a field.
+const MAX_SEEN_LEN: usize = 64;
 const MULTIPART_BOUNDARY: &str = "leakprobe-7f3a9c0e5d2b";
 
 /// What the scan knows that makes a request look like a real client's.
@@ -32,14 +34,15 @@ const MULTIPART_BOUNDARY: &str = "leakprobe-7f3a9c0e5d2b";
 pub struct Knowledge {
     pub username: Option<String>,
     pub email: Option<String>,
-    /// Id values seen in earlier answers, by field name (`id`, `customer_id`…).
-    pub ids: BTreeMap<String, String>,
+    /// Scalar values seen in earlier answers, by lower-cased field name (`id`, `customer_id`,
+    /// `category`…): a real id for a path, a real category for a filter.
+    pub seen: BTreeMap<String, String>,
 }
 
 impl Knowledge {
     /// The username and e-mail an identity is known by: its Basic user, its login body's
     /// `username`/`email`, else its name.
-    pub fn for_identity(identity: &Identity, ids: &BTreeMap<String, String>) -> Knowledge {
+    pub fn for_identity(identity: &Identity, seen: &BTreeMap<String, String>) -> Knowledge {
         let login = identity.login.as_ref().map(|l| &l.body);
         let from_login = |keys: &[&str]| {
             keys.iter().find_map(|k| login.and_then(|b| b.get(*k)).and_then(Value::as_str).map(str::to_string))
@@ -50,32 +53,29 @@ impl Knowledge {
         };
         let username = basic_user.or_else(|| from_login(&["username", "user", "login"])).unwrap_or_else(|| identity.name.clone());
         let email = from_login(&["email", "mail"]).or_else(|| username.contains('@').then(|| username.clone()));
-        Knowledge { username: Some(username), email, ids: ids.clone() }
+        Knowledge { username: Some(username), email, seen: seen.clone() }
     }
 
-    /// Records the id-like scalar fields of a JSON answer (first value per name wins).
-    pub fn harvest_ids(ids: &mut BTreeMap<String, String>, value: &Value) {
-        fn walk(ids: &mut BTreeMap<String, String>, value: &Value, depth: usize) {
+    /// Records the short scalar fields of a JSON answer by name (first value per name wins).
+    pub fn harvest(seen: &mut BTreeMap<String, String>, value: &Value) {
+        fn walk(seen: &mut BTreeMap<String, String>, value: &Value, depth: usize) {
             if depth > MAX_DEPTH {
                 return;
             }
             match value {
                 Value::Object(map) => {
                     for (k, v) in map {
-                        let key = k.to_ascii_lowercase();
-                        if key == "id" || key.ends_with("_id") || key.ends_with("id") && key.len() > 2 && k.ends_with("Id") {
-                            if let Some(text) = scalar(v) {
-                                ids.entry(key).or_insert(text);
-                            }
+                        if let Some(text) = scalar(v).filter(|t| !t.is_empty() && t.len() <= MAX_SEEN_LEN) {
+                            seen.entry(k.to_ascii_lowercase()).or_insert(text);
                         }
-                        walk(ids, v, depth + 1);
+                        walk(seen, v, depth + 1);
                     }
                 }
-                Value::Array(items) => items.iter().take(3).for_each(|v| walk(ids, v, depth + 1)),
+                Value::Array(items) => items.iter().take(3).for_each(|v| walk(seen, v, depth + 1)),
                 _ => {}
             }
         }
-        walk(ids, value, 0);
+        walk(seen, value, 0);
     }
 }
 
@@ -257,8 +257,8 @@ fn path_params(endpoint: &Endpoint, knowledge: &Knowledge) -> Vec<(String, Strin
                 .and_then(|p| p.example.clone());
             let value = from_example
                 .or(declared)
-                .or_else(|| knowledge.ids.get(&name.to_ascii_lowercase()).cloned())
-                .or_else(|| knowledge.ids.get("id").cloned())
+                .or_else(|| knowledge.seen.get(&name.to_ascii_lowercase()).cloned())
+                .or_else(|| knowledge.seen.get("id").cloned())
                 .unwrap_or_else(|| "1".to_string());
             (name.to_string(), value)
         })
@@ -278,7 +278,7 @@ fn query_params(endpoint: &Endpoint, required: &[String], knowledge: &Knowledge)
         if out.iter().any(|(k, _)| *k == p.name) {
             continue;
         }
-        if p.example.is_some() || required.contains(&p.name) {
+        if p.example.is_some() || required.contains(&p.name) || knowledge.seen.contains_key(&p.name.to_ascii_lowercase()) {
             let schema = Schema { kind: p.kind.clone(), ..Schema::default() };
             let value = p.example.clone().unwrap_or_else(|| form_text(&value_for(&p.name, &schema, knowledge, 0)));
             out.push((p.name.clone(), value));
@@ -388,7 +388,7 @@ pub fn value_for(name: &str, schema: &Schema, knowledge: &Knowledge, depth: usiz
 }
 
 fn integer_for(name: &str, schema: &Schema, knowledge: &Knowledge) -> i64 {
-    let known = knowledge.ids.get(&name.to_ascii_lowercase()).and_then(|v| v.parse().ok());
+    let known = knowledge.seen.get(&name.to_ascii_lowercase()).and_then(|v| v.parse().ok());
     let floor = schema.minimum.unwrap_or(1);
     known.unwrap_or(floor.max(1))
 }
@@ -403,24 +403,28 @@ fn text_for(name: &str, schema: &Schema, knowledge: &Knowledge) -> String {
         Some("password") => return PROBE_PASSWORD.to_string(),
         Some("date") => return "2024-01-15".to_string(),
         Some("date-time") | Some("datetime-local") => return "2024-01-15T10:00:00Z".to_string(),
-        Some("uuid") => return knowledge.ids.get(&lower).filter(|v| v.len() == 36).cloned().unwrap_or_else(|| PROBE_UUID.to_string()),
+        Some("uuid") => return knowledge.seen.get(&lower).filter(|v| v.len() == 36).cloned().unwrap_or_else(|| PROBE_UUID.to_string()),
         Some("uri" | "url" | "uri-reference") => return "https://example.com/".to_string(),
         Some("tel") => return "+14155550123".to_string(),
         Some("number" | "range") => return "1".to_string(),
         Some("ipv4") => return "192.0.2.10".to_string(),
         _ => {}
     }
-    if let Some(id) = knowledge.ids.get(&lower) {
-        return id.clone();
+    let seen = knowledge.seen.get(&lower).cloned();
+    if has("password") || has("passwd") || lower == "pass" || lower == "pwd" {
+        return PROBE_PASSWORD.to_string();
     }
     if has("email") || lower == "mail" {
-        email()
-    } else if has("password") || has("passwd") || lower == "pass" || lower == "pwd" {
-        PROBE_PASSWORD.to_string()
-    } else if has("user") || lower == "login" || lower == "handle" {
-        knowledge.username.clone().unwrap_or_else(|| PROBE_USERNAME.to_string())
-    } else if lower == "id" || lower.ends_with("_id") || lower.ends_with("id") && name.ends_with("Id") {
-        knowledge.ids.get("id").cloned().unwrap_or_else(|| "1".to_string())
+        return knowledge.email.clone().or(seen).unwrap_or_else(|| PROBE_EMAIL.to_string());
+    }
+    if has("user") || lower == "login" || lower == "handle" {
+        return knowledge.username.clone().or(seen).unwrap_or_else(|| PROBE_USERNAME.to_string());
+    }
+    if let Some(seen) = seen {
+        return seen;
+    }
+    if lower == "id" || lower.ends_with("_id") || lower.ends_with("id") && name.ends_with("Id") {
+        knowledge.seen.get("id").cloned().unwrap_or_else(|| "1".to_string())
     } else if has("phone") || has("mobile") {
         "+14155550123".to_string()
     } else if has("url") || has("website") || has("link") {
@@ -542,9 +546,10 @@ mod tests {
 
     #[test]
     fn known_identity_and_harvested_ids_fill_the_fields_named_like_them() {
-        let mut ids = BTreeMap::new();
-        Knowledge::harvest_ids(&mut ids, &serde_json::json!({"items": [{"id": 42, "customer_id": "c-17"}]}));
-        let knowledge = Knowledge { username: Some("maria".into()), email: Some("maria@corp.example".into()), ids };
+        let mut seen = BTreeMap::new();
+        Knowledge::harvest(&mut seen, &serde_json::json!({"items": [{"id": 42, "customer_id": "c-17", "notes": "x".repeat(200)}]}));
+        assert!(!seen.contains_key("notes"), "long text is not a field value");
+        let knowledge = Knowledge { username: Some("maria".into()), email: Some("maria@corp.example".into()), seen };
         let schema = openapi::parse(
             br##"{"openapi": "3.0.0", "paths": {"/orders/{order_id}": {"put": {"parameters": [{"name": "order_id", "in": "path"}],
             "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {

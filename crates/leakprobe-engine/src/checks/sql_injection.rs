@@ -61,8 +61,8 @@ const PAIRS: &[BooleanPair] = &[
 fn sql_injection(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
     Box::pin(async move {
         let who = ctx.client.primary_identity();
-        let ids = exercise::harvested_ids(ctx);
-        let known = exercise::knowledge(ctx, who.as_deref(), &ids);
+        let seen = exercise::harvested(ctx);
+        let known = exercise::knowledge(ctx, who.as_deref(), &seen);
         let mut points: Vec<(WellFormed, Slot)> = Vec::new();
         for endpoint in ctx.plan(&SQL_INJECTION, ctx.inventory.endpoints()) {
             for request in exercise::requests_for(ctx, endpoint, &known) {
