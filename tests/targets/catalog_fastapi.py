@@ -17,7 +17,7 @@ from typing import Optional
 
 from fastapi import FastAPI, Path, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 PARAMETERIZED = os.environ.get("CATALOG_PARAMETERIZED") == "1"
 log = logging.getLogger("catalog")
@@ -86,6 +86,14 @@ class Store(BaseModel):
     opening_hours: str
 
 
+class NewProduct(BaseModel):
+    sku: str = Field(..., min_length=3, max_length=20)
+    name: str
+    category: str
+    price_cents: int = Field(..., ge=0)
+    stock: int = 0
+
+
 class Page(BaseModel):
     total: int
     items: list[Product]
@@ -126,6 +134,24 @@ def get_product(product_id: int = Path(..., ge=1, le=2**31 - 1)):
     if not rows:
         return JSONResponse({"detail": "Product not found"}, status_code=404)
     return dict(rows[0])
+
+
+@app.post("/api/products", status_code=201, response_model=Product)
+def create_product(product: NewProduct):
+    with db_lock:
+        cur = db.execute(
+            "INSERT INTO products (sku, name, category, price_cents, stock) VALUES (?, ?, ?, ?, ?)",
+            (product.sku, product.name, product.category, product.price_cents, product.stock),
+        )
+        db.commit()
+    return {"id": cur.lastrowid, **product.model_dump()}
+
+
+@app.delete("/api/products/{product_id}", status_code=204)
+def delete_product(product_id: int = Path(..., ge=1, le=2**31 - 1)):
+    with db_lock:
+        db.execute("DELETE FROM products WHERE id = ?", (product_id,))
+        db.commit()
 
 
 @app.get("/api/stores", response_model=list[Store])

@@ -5,14 +5,17 @@ at /openapi.json) runs a raw `text()` query built with an f-string; database err
 a JSON error handler that says only "internal error", so the injection is quiet: `x' OR 1=1-- `
 logs in as the first user. Tickets need the bearer token the login hands out.
 
-HELPDESK_SAFE=1 is the fixed release: the same query with bound parameters (the clean twin).
+HELPDESK_SAFE=1 is the fixed release: the same query with bound parameters, and the login
+throttled per client with `RateLimit-*` headers (the clean twin).
 """
 import hashlib
 import os
 import secrets
+import threading
+import time
 from functools import wraps
 
-from flask import Blueprint, Flask, g, jsonify, request
+from flask import Blueprint, Flask, g, jsonify, make_response, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -85,11 +88,40 @@ def login_required(view):
     return wrapped
 
 
+LOGIN_LIMIT = 120  # per client and minute: generous for people, a wall for scripts
+_attempts: dict[tuple[str, int], int] = {}
+_attempts_lock = threading.Lock()
+
+
+def throttled(view):
+    """Fixed-window throttle with IETF RateLimit headers (what Flask-Limiter does), fixed release only."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not SAFE:
+            return view(*args, **kwargs)
+        window = int(time.time() // 60)
+        with _attempts_lock:
+            count = _attempts.get((request.remote_addr, window), 0) + 1
+            _attempts[(request.remote_addr, window)] = count
+        if count > LOGIN_LIMIT:
+            response = make_response(jsonify(error="too many login attempts"), 429)
+            response.headers["Retry-After"] = "60"
+        else:
+            response = make_response(view(*args, **kwargs))
+        response.headers["RateLimit-Limit"] = str(LOGIN_LIMIT)
+        response.headers["RateLimit-Remaining"] = str(max(LOGIN_LIMIT - count, 0))
+        return response
+
+    return wrapped
+
+
 auth = Blueprint("auth", __name__, url_prefix="/api/auth")
 tickets = Blueprint("tickets", __name__, url_prefix="/api/tickets")
 
 
 @auth.post("/login")
+@throttled
 def login():
     body = request.get_json(silent=True) or {}
     username, password = body.get("username"), body.get("password")
