@@ -51,9 +51,22 @@ static STATE_WORDS: LazyLock<StateWords> = LazyLock::new(|| {
     words
 });
 
-/// The path's words (segments split at `-`, `_`, `.`), lower-cased.
+/// The path's words (segments split at `-`, `_`, `.` and camelCase humps), lower-cased.
 fn path_words(path: &str) -> impl Iterator<Item = String> + '_ {
-    path.split(['/', '-', '_', '.', '?', '&', '=']).filter(|w| !w.is_empty()).map(str::to_ascii_lowercase)
+    path.split(['/', '-', '_', '.', '?', '&', '=']).filter(|w| !w.is_empty()).flat_map(|segment| {
+        let mut words = vec![String::new()];
+        let mut previous_lower = false;
+        for c in segment.chars() {
+            if c.is_ascii_uppercase() && previous_lower {
+                words.push(String::new());
+            }
+            previous_lower = c.is_ascii_lowercase();
+            if let Some(last) = words.last_mut() {
+                last.push(c.to_ascii_lowercase());
+            }
+        }
+        words
+    })
 }
 
 /// True when a GET to `path` may change state (`/cache/clear`, `/api/reset-password`).
@@ -156,6 +169,8 @@ mod tests {
         assert!(names_state_change("/api/cache/clear"));
         assert!(names_state_change("/admin/reset-password"));
         assert!(names_state_change("/db_init"));
+        assert!(names_state_change("/createdb"));
+        assert!(names_state_change("/api/users/7/resetPassword"));
         assert!(names_state_change("/api/v1/logout"));
         assert!(!names_state_change("/api/presets"), "preset is not reset");
         assert!(!names_state_change("/api/products"));

@@ -290,10 +290,26 @@ fn query_params(endpoint: &Endpoint, required: &[String], knowledge: &Knowledge)
 /// From the spec: path and query parameters, and the request body built from its schema.
 pub fn from_operation(op: &Operation, endpoint: &Endpoint, knowledge: &Knowledge) -> WellFormed {
     let method = Method::from_bytes(op.method.as_bytes()).unwrap_or(Method::GET);
-    let body = op.request.as_ref().map(|schema| Body {
-        encoding: op.request_encoding.unwrap_or(BodyEncoding::Json),
-        value: value_for("", schema, knowledge, 0),
-    });
+    let body = match &op.request {
+        Some(schema) => Some(Body {
+            encoding: op.request_encoding.unwrap_or(BodyEncoding::Json),
+            value: value_for("", schema, knowledge, 0),
+        }),
+        // Swagger 2.0 `in: formData` parameters: a form whose fields are the parameters.
+        None => {
+            let fields: Map<String, Value> = op
+                .params
+                .iter()
+                .filter(|p| p.location == ParamLocation::Body)
+                .map(|p| {
+                    let schema = Schema { kind: p.kind.clone(), ..Schema::default() };
+                    let value = p.example.clone().unwrap_or_else(|| form_text(&value_for(&p.name, &schema, knowledge, 0)));
+                    (p.name.clone(), Value::String(value))
+                })
+                .collect();
+            (!fields.is_empty()).then_some(Body { encoding: BodyEncoding::Form, value: Value::Object(fields) })
+        }
+    };
     WellFormed {
         method,
         template: endpoint.template.clone(),
@@ -647,6 +663,18 @@ mod tests {
         let quoted = request.with(&Slot::Query("category".into()), "books' OR '1'='1");
         assert_eq!(quoted.target(), "/api/products?category=books%27+OR+%271%27%3D%271&q=leakprobe");
         assert!(request.body.is_none());
+    }
+
+    #[test]
+    fn swagger_2_form_data_parameters_make_a_form_body() {
+        let doc = b"swagger: '2.0'\npaths:\n  /session:\n    post:\n      consumes: [application/x-www-form-urlencoded]\n      parameters:\n        - {name: login, in: formData, type: string, required: true}\n        - {name: remember, in: formData, type: boolean, x-example: 'false'}\n";
+        let (spec, endpoint) = spec_endpoint(doc, "/session");
+        let ops: Vec<&Operation> = spec.operations.iter().collect();
+        let knowledge = Knowledge { username: Some("maria".into()), ..Knowledge::default() };
+        let request = &for_endpoint(&endpoint, &ops, &knowledge)[0];
+        let (content_type, bytes) = request.encoded_body().expect("form body");
+        assert_eq!(content_type, "application/x-www-form-urlencoded");
+        assert_eq!(String::from_utf8(bytes.to_vec()).expect("utf8"), "login=maria&remember=false");
     }
 
     #[test]
