@@ -1,8 +1,9 @@
 """A FastAPI storefront catalog on SQLite (the stdlib `sqlite3` module), as small shops write it.
 
-Two search endpoints build SQL with f-strings:
+Three lookups build SQL with f-strings:
 - `GET /api/products?category=…` — errors surface through the app's JSON 500 handler, which
   returns the exception text (`{"detail": "unrecognized token: …"}`), as many APIs do;
+- `GET /api/products/by-sku/{sku}` — the same, in a path parameter;
 - `GET /api/stores/search?city=…` — quiet: a failing query is logged and answered with an empty
   list, but `' OR 1=1-- ` returns every store, so only a boolean comparison proves it.
 
@@ -131,6 +132,17 @@ def list_products(category: Optional[str] = None, limit: int = Query(20, le=100)
 @app.get("/api/products/{product_id}", response_model=Product)
 def get_product(product_id: int = Path(..., ge=1, le=2**31 - 1)):
     rows = query("SELECT * FROM products WHERE id = ?", (product_id,))
+    if not rows:
+        return JSONResponse({"detail": "Product not found"}, status_code=404)
+    return dict(rows[0])
+
+
+@app.get("/api/products/by-sku/{sku}", response_model=Product)
+def get_by_sku(sku: str):
+    if PARAMETERIZED:
+        rows = query("SELECT * FROM products WHERE sku = ?", (sku.upper(),))
+    else:
+        rows = query(f"SELECT * FROM products WHERE sku = '{sku.upper()}'")
     if not rows:
         return JSONResponse({"detail": "Product not found"}, status_code=404)
     return dict(rows[0])

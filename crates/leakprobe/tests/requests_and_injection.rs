@@ -54,6 +54,11 @@ fn catalog_query_injection_is_proved_by_the_database_error_and_by_true_false_con
     assert_eq!(loud["cwe"], serde_json::json!([89]));
     assert!(evidence(loud).contains("`category`") && evidence(loud).contains("unrecognized token"), "{loud}");
 
+    // The same in a path parameter, filled with a SKU harvested from the product list.
+    let (_, by_sku) = expect(&all, "sql_injection", "/api/products/by-sku/{sku}");
+    assert_eq!(by_sku["confidence"], "confirmed");
+    assert!(evidence(by_sku).contains("path parameter `sku`"), "{by_sku}");
+
     // Quiet: errors are swallowed, only `' OR 1=1-- ` against `' OR 1=2-- ` shows it.
     let (_, quiet) = expect(&all, "sql_injection", "/api/stores/search");
     assert_eq!(quiet["severity"], "high");
