@@ -5,7 +5,11 @@ answers 201 with the stored account — the password as sent and a freshly minte
 because the handler returns the ORM row instead of a response model. Only a well-formed request
 reaches the handler: anything else is a 422 from validation.
 
-SIGNUP_RESPONSE_MODEL=1 is the fixed release: `response_model=Created` answers `{"id": …}` only.
+`POST /api/v1/password-reset {"email"}` answers with the reset PIN it just mailed — a debugging
+aid that shipped.
+
+SIGNUP_RESPONSE_MODEL=1 is the fixed release: `response_model=Created` answers `{"id": …}` only,
+and the reset answers `{"status": "sent"}`.
 """
 import itertools
 import os
@@ -43,6 +47,13 @@ class Registration(BaseModel):
 
 class Created(BaseModel):
     id: int
+
+
+class ResetRequest(BaseModel):
+    email: str = Field(..., json_schema_extra={"format": "email"}, max_length=254)
+
+
+RESET_PINS: dict[str, str] = {}
 
 
 ACCOUNTS: dict[str, dict] = {}
@@ -89,3 +100,13 @@ else:
     @app.post("/api/v1/register", status_code=201)
     def register(reg: Registration):
         return create_account(reg)
+
+
+@app.post("/api/v1/password-reset", status_code=202)
+def request_password_reset(req: ResetRequest):
+    # Same answer whether or not the account exists: no user enumeration here.
+    pin = f"{secrets.randbelow(10**6):06d}"
+    RESET_PINS[req.email.lower()] = pin
+    if FIXED:
+        return {"status": "sent"}
+    return {"status": "sent", "channel": "email", "reset_pin": pin}

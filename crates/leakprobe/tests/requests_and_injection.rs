@@ -141,7 +141,7 @@ fn parameterized_login_is_clean_even_with_active() {
 }
 
 #[test]
-fn well_formed_registration_leaks_password_and_api_key_only_with_active() {
+fn well_formed_posts_leak_password_api_key_and_reset_pin_only_with_active() {
     let (target, log) = Target::start_logged("signup_fastapi");
     let out = scan(&target.url, &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -162,6 +162,11 @@ fn well_formed_registration_leaks_password_and_api_key_only_with_active() {
     assert_eq!(leak["severity"], "high");
     let types = pii(leak);
     assert!(types.contains(&"password") && types.contains(&"api_key"), "{types:?}");
+    // The reset PIN in the answer to a well-formed reset request.
+    let (_, pin) = expect(&all, "pii_in_response", "/api/v1/password-reset");
+    assert_eq!(pin["method"], "POST");
+    assert_eq!(pin["severity"], "high");
+    assert_eq!(pii(pin), vec!["secret"]);
     // The body the pydantic model accepted: e-mail, a long enough password, the first plan.
     let requests = Target::requests(&log);
     let registered = sent(&requests, "POST", "/api/v1/register")
