@@ -8,6 +8,7 @@
 //! Everything here is pure: [`WellFormed`] says where every value goes ([`Slot`]), so the injection
 //! check can vary one value at a time and keep the rest well-formed.
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use bytes::Bytes;
 use reqwest::Method;
@@ -28,6 +29,15 @@ const MAX_DEPTH: usize = 4;
 /// Longer strings (descriptions, tokens) are not values a client would type into a field.
 const MAX_SEEN_LEN: usize = 64;
 const MULTIPART_BOUNDARY: &str = "leakprobe-7f3a9c0e5d2b";
+
+/// Optional properties left out of generated bodies (`data/protected-properties.txt`).
+static PROTECTED: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| crate::discovery::data_lines(include_str!("../data/protected-properties.txt")).collect());
+
+fn is_protected(name: &str) -> bool {
+    let norm: String = name.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect();
+    PROTECTED.contains(&norm.as_str())
+}
 
 /// What the scan knows that makes a request look like a real client's.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -383,8 +393,10 @@ pub fn value_for(name: &str, schema: &Schema, knowledge: &Knowledge, depth: usiz
             if depth >= MAX_DEPTH {
                 return Value::Object(Map::new());
             }
+            // Without a required list, every writable property but the ones that would change a
+            // privilege, a balance or a credential of a record we do not own.
             let wanted: Vec<(&String, &Schema)> = if schema.required.is_empty() {
-                schema.properties.iter().filter(|(_, s)| !s.read_only).collect()
+                schema.properties.iter().filter(|(k, s)| !s.read_only && !is_protected(k)).collect()
             } else {
                 schema.properties.iter().filter(|(k, s)| schema.required.contains(k) && !s.read_only).collect()
             };
@@ -555,6 +567,13 @@ mod tests {
         assert_eq!(body["plan"], "starter", "first enum value");
         assert_eq!(body["company"].as_str().map(str::len), Some(12), "minLength is met");
         assert!(body.get("seats").is_none() && body.get("is_admin").is_none(), "only required fields: {body}");
+        // Without a required list: every writable property except privileges and credentials.
+        let schema = openapi::parse(br##"{"openapi": "3.0.0", "paths": {"/me": {"patch": {"requestBody": {"content": {"application/json": {"schema": {
+            "type": "object", "properties": {"display_name": {"type": "string"}, "isAdmin": {"type": "boolean"}, "role": {"type": "string"},
+            "password": {"type": "string"}, "id": {"type": "integer", "readOnly": true}}}}}}}}}}"##).expect("spec");
+        let op = &schema.operations[0];
+        let value = value_for("", op.request.as_ref().expect("schema"), &Knowledge::default(), 0);
+        assert_eq!(value, serde_json::json!({"display_name": "Alex Morgan"}));
         let (content_type, bytes) = requests[0].encoded_body().expect("encoded");
         assert_eq!(content_type, "application/json");
         assert!(serde_json::from_slice::<Value>(&bytes).is_ok());
@@ -568,7 +587,8 @@ mod tests {
         let knowledge = Knowledge { username: Some("maria".into()), email: Some("maria@corp.example".into()), seen };
         let schema = openapi::parse(
             br##"{"openapi": "3.0.0", "paths": {"/orders/{order_id}": {"put": {"parameters": [{"name": "order_id", "in": "path"}],
-            "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {
+            "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {"type": "object",
+              "required": ["username", "contact", "customer_id", "created", "ref"], "properties": {
               "username": {"type": "string"}, "contact": {"type": "string", "format": "email"}, "customer_id": {"type": "string"},
               "created": {"type": "string", "format": "date"}, "ref": {"type": "string", "format": "uuid"}}}}}}}}}}"##,
         )
