@@ -160,8 +160,9 @@ async fn probe_point(ctx: &ScanContext, request: WellFormed, slot: Slot, who: Op
     // --active, where a login may answer a broken statement like a failed one).
     let base_shape = shape(&baseline, &original);
     let quote_shape = shape(&quote, &quoted);
+    // A 422 is a validator refusing the value's type (FastAPI, pydantic): it never reached SQL.
     let validation_reject = quote_shape.status == 422 || (slot.location() == ParamLocation::Path && quote_shape.status == 404);
-    let gate = slot.location() == ParamLocation::Body || (!alike(&base_shape, &quote_shape) && !validation_reject);
+    let gate = !validation_reject && (slot.location() == ParamLocation::Body || !alike(&base_shape, &quote_shape));
     if !gate {
         return None;
     }
@@ -176,6 +177,9 @@ async fn probe_point(ctx: &ScanContext, request: WellFormed, slot: Slot, who: Op
         let (t, f) = futures::join!(send(Some(&t0), None), send(Some(&f0), None));
         let (Ok(t), Ok(f)) = (t, f) else { continue };
         let (ts, fs) = (shape(&t, &t0), shape(&f, &f0));
+        if alike(&ts, &fs) && alike(&ts, &quote_shape) && (400..500).contains(&ts.status) {
+            break; // every variant is refused like the bare quote: the value is validated away
+        }
         if ts.status >= 500 || fs.status >= 500 || alike(&ts, &fs) {
             continue;
         }
