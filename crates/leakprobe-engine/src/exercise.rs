@@ -133,7 +133,11 @@ pub async fn run(ctx: &ScanContext) -> usize {
     let seen = harvested(ctx);
     let callers: Vec<Option<String>> = if ctx.config.active {
         let all: Vec<Option<String>> = ctx.client.identities().into_iter().map(|i| Some(i.name)).collect();
-        if all.is_empty() { vec![None] } else { all }
+        if all.is_empty() {
+            vec![None]
+        } else {
+            all
+        }
     } else {
         vec![ctx.client.primary_identity()]
     };

@@ -74,7 +74,6 @@ pub fn matched(text: &str, check: &str) -> Vec<&'static str> {
     whats
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -61,7 +61,8 @@ impl Knowledge {
             Some(Credential::Basic { user, .. }) => Some(user.clone()),
             _ => None,
         };
-        let username = basic_user.or_else(|| from_login(&["username", "user", "login"])).unwrap_or_else(|| identity.name.clone());
+        let username =
+            basic_user.or_else(|| from_login(&["username", "user", "login"])).unwrap_or_else(|| identity.name.clone());
         let email = from_login(&["email", "mail"]).or_else(|| username.contains('@').then(|| username.clone()));
         Knowledge { username: Some(username), email, seen: seen.clone() }
     }
@@ -204,7 +205,9 @@ impl WellFormed {
     pub fn with(&self, slot: &Slot, value: &str) -> WellFormed {
         let mut out = self.clone();
         match slot {
-            Slot::Path(n) => out.path_params.iter_mut().filter(|(k, _)| k == n).for_each(|(_, v)| *v = value.to_string()),
+            Slot::Path(n) => {
+                out.path_params.iter_mut().filter(|(k, _)| k == n).for_each(|(_, v)| *v = value.to_string())
+            }
             Slot::Query(n) => out.query.iter_mut().filter(|(k, _)| k == n).for_each(|(_, v)| *v = value.to_string()),
             Slot::Body(p) => {
                 if let Some(target) = out.body.as_mut().and_then(|b| b.value.pointer_mut(p)) {
@@ -246,12 +249,10 @@ pub fn for_endpoint(endpoint: &Endpoint, operations: &[&Operation], knowledge: &
 /// Path parameters from the endpoint's first concrete example (a real id), else from the
 /// scan's knowledge and the parameters' examples.
 fn path_params(endpoint: &Endpoint, knowledge: &Knowledge) -> Vec<(String, String)> {
-    let names: Vec<&str> = endpoint
-        .template
-        .split('/')
-        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-        .collect();
-    let seen: Option<Vec<&str>> = endpoint.examples.first().map(|e| e.split(['?', '#']).next().unwrap_or(e).split('/').collect());
+    let names: Vec<&str> =
+        endpoint.template.split('/').filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}'))).collect();
+    let seen: Option<Vec<&str>> =
+        endpoint.examples.first().map(|e| e.split(['?', '#']).next().unwrap_or(e).split('/').collect());
     let template: Vec<&str> = endpoint.template.split('/').collect();
     names
         .into_iter()
@@ -288,7 +289,10 @@ fn query_params(endpoint: &Endpoint, required: &[String], knowledge: &Knowledge)
         if out.iter().any(|(k, _)| *k == p.name) {
             continue;
         }
-        if p.example.is_some() || required.contains(&p.name) || knowledge.seen.contains_key(&p.name.to_ascii_lowercase()) {
+        if p.example.is_some()
+            || required.contains(&p.name)
+            || knowledge.seen.contains_key(&p.name.to_ascii_lowercase())
+        {
             let schema = Schema { kind: p.kind.clone(), ..Schema::default() };
             let value = p.example.clone().unwrap_or_else(|| form_text(&value_for(&p.name, &schema, knowledge, 0)));
             out.push((p.name.clone(), value));
@@ -313,7 +317,8 @@ pub fn from_operation(op: &Operation, endpoint: &Endpoint, knowledge: &Knowledge
                 .filter(|p| p.location == ParamLocation::Body)
                 .map(|p| {
                     let schema = Schema { kind: p.kind.clone(), ..Schema::default() };
-                    let value = p.example.clone().unwrap_or_else(|| form_text(&value_for(&p.name, &schema, knowledge, 0)));
+                    let value =
+                        p.example.clone().unwrap_or_else(|| form_text(&value_for(&p.name, &schema, knowledge, 0)));
                     (p.name.clone(), Value::String(value))
                 })
                 .collect();
@@ -359,7 +364,13 @@ pub fn from_template(endpoint: &Endpoint, template: &BodyTemplate, knowledge: &K
     } else {
         (query, Some(Body { encoding: template.encoding, value }))
     };
-    WellFormed { method, template: endpoint.template.clone(), path_params: path_params(endpoint, knowledge), query, body }
+    WellFormed {
+        method,
+        template: endpoint.template.clone(),
+        path_params: path_params(endpoint, knowledge),
+        query,
+        body,
+    }
 }
 
 /// With neither spec nor template: the path and the query parameters the inventory knows.
@@ -431,7 +442,14 @@ fn text_for(name: &str, schema: &Schema, knowledge: &Knowledge) -> String {
         Some("password") => return PROBE_PASSWORD.to_string(),
         Some("date") => return "2024-01-15".to_string(),
         Some("date-time") | Some("datetime-local") => return "2024-01-15T10:00:00Z".to_string(),
-        Some("uuid") => return knowledge.seen.get(&lower).filter(|v| v.len() == 36).cloned().unwrap_or_else(|| PROBE_UUID.to_string()),
+        Some("uuid") => {
+            return knowledge
+                .seen
+                .get(&lower)
+                .filter(|v| v.len() == 36)
+                .cloned()
+                .unwrap_or_else(|| PROBE_UUID.to_string())
+        }
         Some("uri" | "url" | "uri-reference") => return "https://example.com/".to_string(),
         Some("tel") => return "+14155550123".to_string(),
         Some("number" | "range") => return "1".to_string(),
@@ -582,7 +600,10 @@ mod tests {
     #[test]
     fn known_identity_and_harvested_ids_fill_the_fields_named_like_them() {
         let mut seen = BTreeMap::new();
-        Knowledge::harvest(&mut seen, &serde_json::json!({"items": [{"id": 42, "customer_id": "c-17", "notes": "x".repeat(200)}]}));
+        Knowledge::harvest(
+            &mut seen,
+            &serde_json::json!({"items": [{"id": 42, "customer_id": "c-17", "notes": "x".repeat(200)}]}),
+        );
         assert!(!seen.contains_key("notes"), "long text is not a field value");
         let knowledge = Knowledge { username: Some("maria".into()), email: Some("maria@corp.example".into()), seen };
         let schema = openapi::parse(
@@ -644,7 +665,10 @@ mod tests {
         assert!(content_type.starts_with("multipart/form-data; boundary="));
         let text = String::from_utf8(bytes.to_vec()).expect("utf8");
         assert!(text.contains("name=\"csrf_token\"\r\n\r\nImY3ZTk2Yz.Zx9\r\n"), "{text}");
-        assert_eq!(request.slots(), vec![Slot::Body("/csrf_token".into()), Slot::Body("/email".into()), Slot::Body("/password".into())]);
+        assert_eq!(
+            request.slots(),
+            vec![Slot::Body("/csrf_token".into()), Slot::Body("/email".into()), Slot::Body("/password".into())]
+        );
     }
 
     #[test]

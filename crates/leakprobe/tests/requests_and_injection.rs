@@ -13,7 +13,8 @@ fn find<'a>(all: &'a [(String, Value)], check: &str, endpoint: &str) -> Option<&
 
 fn expect<'a>(all: &'a [(String, Value)], check: &str, endpoint: &str) -> &'a (String, Value) {
     find(all, check, endpoint).unwrap_or_else(|| {
-        let have: Vec<_> = all.iter().map(|(_, f)| format!("{} {} {}", f["check"], f["method"], f["endpoint"])).collect();
+        let have: Vec<_> =
+            all.iter().map(|(_, f)| format!("{} {} {}", f["check"], f["method"], f["endpoint"])).collect();
         panic!("no {check} on {endpoint}; findings: {have:#?}")
     })
 }
@@ -73,7 +74,9 @@ fn catalog_query_injection_is_proved_by_the_database_error_and_by_true_false_con
     // The value came from the catalog's own answers (a real category), not a random string.
     let requests = Target::requests(&log);
     assert!(
-        sent(&requests, "GET", "/api/products").iter().any(|r| r["query"].as_str().unwrap_or("").starts_with("category=tents")),
+        sent(&requests, "GET", "/api/products")
+            .iter()
+            .any(|r| r["query"].as_str().unwrap_or("").starts_with("category=tents")),
         "no well-formed search with a harvested category"
     );
     assert_only_safe_requests(&requests);
@@ -98,7 +101,8 @@ fn active_scan_exercises_writes_but_never_deletes() {
     // The spec's POST /api/products was sent with a body its pydantic model accepts.
     let created = sent(&requests, "POST", "/api/products");
     let well_formed = created.iter().find(|r| {
-        serde_json::from_str::<Value>(r["body"].as_str().unwrap_or("")).is_ok_and(|b| b["sku"].is_string() && b["price_cents"].is_number())
+        serde_json::from_str::<Value>(r["body"].as_str().unwrap_or(""))
+            .is_ok_and(|b| b["sku"].is_string() && b["price_cents"].is_number())
     });
     assert!(well_formed.is_some(), "no well-formed POST /api/products: {created:#?}");
     assert!(requests.iter().all(|r| r["method"] != "DELETE"), "DELETE sent");
@@ -114,7 +118,9 @@ fn login_body_injection_needs_active_and_is_found_with_it() {
     // The default scan sent no well-formed login at all.
     let requests = Target::requests(&log);
     assert_only_safe_requests(&requests);
-    assert!(sent(&requests, "POST", "/api/auth/login").iter().all(|r| !r["body"].as_str().unwrap_or("").contains("username")));
+    assert!(sent(&requests, "POST", "/api/auth/login")
+        .iter()
+        .all(|r| !r["body"].as_str().unwrap_or("").contains("username")));
     drop(target);
 
     let target = Target::start("helpdesk_auth");
@@ -128,7 +134,12 @@ fn login_body_injection_needs_active_and_is_found_with_it() {
     assert_eq!(login["method"], "POST");
     assert_eq!(login["severity"], "high");
     assert_eq!(login["confidence"], "high", "errors are hidden: boolean proof");
-    assert!(evidence(login).contains("`username`") && evidence(login).contains("→ 200") && evidence(login).contains("→ 401"), "{login}");
+    assert!(
+        evidence(login).contains("`username`")
+            && evidence(login).contains("→ 200")
+            && evidence(login).contains("→ 401"),
+        "{login}"
+    );
 }
 
 #[test]

@@ -52,10 +52,30 @@ struct BooleanPair {
 /// Ordered by how many statement shapes they fit: a trailing comment ends `= '…'`, `LIKE '%…%'`
 /// and `… AND password = …` alike; the quoted form fits statements that close a parenthesis.
 const PAIRS: &[BooleanPair] = &[
-    BooleanPair { context: "string, OR", true_suffix: ["' OR 1=1-- ", "' OR 2=2-- "], false_suffix: ["' OR 1=2-- ", "' OR 2=3-- "], numeric_only: false },
-    BooleanPair { context: "string, AND", true_suffix: ["' AND 1=1-- ", "' AND 2=2-- "], false_suffix: ["' AND 1=2-- ", "' AND 2=3-- "], numeric_only: false },
-    BooleanPair { context: "string, quoted OR", true_suffix: ["' OR 'a'='a", "' OR 'b'='b"], false_suffix: ["' OR 'a'='b", "' OR 'b'='c"], numeric_only: false },
-    BooleanPair { context: "numeric, AND", true_suffix: [" AND 1=1", " AND 2=2"], false_suffix: [" AND 1=2", " AND 2=3"], numeric_only: true },
+    BooleanPair {
+        context: "string, OR",
+        true_suffix: ["' OR 1=1-- ", "' OR 2=2-- "],
+        false_suffix: ["' OR 1=2-- ", "' OR 2=3-- "],
+        numeric_only: false,
+    },
+    BooleanPair {
+        context: "string, AND",
+        true_suffix: ["' AND 1=1-- ", "' AND 2=2-- "],
+        false_suffix: ["' AND 1=2-- ", "' AND 2=3-- "],
+        numeric_only: false,
+    },
+    BooleanPair {
+        context: "string, quoted OR",
+        true_suffix: ["' OR 'a'='a", "' OR 'b'='b"],
+        false_suffix: ["' OR 'a'='b", "' OR 'b'='c"],
+        numeric_only: false,
+    },
+    BooleanPair {
+        context: "numeric, AND",
+        true_suffix: [" AND 1=1", " AND 2=2"],
+        false_suffix: [" AND 1=2", " AND 2=3"],
+        numeric_only: true,
+    },
 ];
 
 fn sql_injection(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
@@ -161,7 +181,8 @@ async fn probe_point(ctx: &ScanContext, request: WellFormed, slot: Slot, who: Op
     let base_shape = shape(&baseline, &original);
     let quote_shape = shape(&quote, &quoted);
     // A 422 is a validator refusing the value's type (FastAPI, pydantic): it never reached SQL.
-    let validation_reject = quote_shape.status == 422 || (slot.location() == ParamLocation::Path && quote_shape.status == 404);
+    let validation_reject =
+        quote_shape.status == 422 || (slot.location() == ParamLocation::Path && quote_shape.status == 404);
     let gate = !validation_reject && (slot.location() == ParamLocation::Body || !alike(&base_shape, &quote_shape));
     if !gate {
         return None;
