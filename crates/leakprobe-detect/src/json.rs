@@ -81,6 +81,9 @@ pub(crate) fn classify_key(raw: &[u8]) -> KeyClass {
     if ABOUT.iter().any(|w| k.ends_with(w)) && !has(b"birth") {
         return NotPii;
     }
+    if secrets::is_one_time_code_key(k) {
+        return Secret(Ident::OneTimeCode);
+    }
     if let Some(id) = secrets::ident(k) {
         return Secret(id);
     }

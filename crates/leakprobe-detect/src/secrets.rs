@@ -331,6 +331,21 @@ pub(crate) enum Ident {
     Token,
     ApiKey,
     PrivateKey,
+    /// A one-time code or reset token (`reset_pin`, `otp`, `verification_code`): JSON keys only,
+    /// see [`is_one_time_code_key`].
+    OneTimeCode,
+}
+
+/// Keys of the codes a reset or sign-in flow sends out of band. In an answer, whoever asked for
+/// the reset holds the account. Only JSON keys are read this way: in source code `pin` and `otp`
+/// name variables far more often than values.
+pub(crate) fn is_one_time_code_key(norm: &[u8]) -> bool {
+    const EXACT: &[&[u8]] = &[b"otp", b"pin", b"pincode", b"passcode", b"onetimecode", b"onetimepassword", b"totp"];
+    const SUFFIXES: &[&[u8]] = &[
+        b"resetcode", b"resetpin", b"resettoken", b"verificationcode", b"confirmationcode", b"mfacode",
+        b"twofactorcode", b"2facode", b"smscode", b"otpcode", b"otp", b"emailcode", b"logincode",
+    ];
+    EXACT.contains(&norm) || SUFFIXES.iter().any(|w| norm.ends_with(w))
 }
 
 /// Classifies a lower-cased identifier with `_`, `-`, `.` and spaces removed
@@ -410,6 +425,19 @@ pub(crate) fn judge(id: Ident, v: &[u8], has_format: bool) -> Option<(PiiType, C
                 return None;
             }
             Some((PiiType::Password, Confidence::Medium, None))
+        }
+        Ident::OneTimeCode => {
+            if is_placeholder(v) || v.contains(&b' ') {
+                return None;
+            }
+            let code_like = v.iter().all(u8::is_ascii_alphanumeric) && v.iter().any(u8::is_ascii_digit);
+            if (4..=10).contains(&v.len()) && code_like {
+                Some((PiiType::Secret, Confidence::High, Some("one_time_code")))
+            } else if v.len() >= 12 && entropy(v) >= 3.0 {
+                Some((PiiType::Token, Confidence::Medium, Some("reset_token")))
+            } else {
+                None
+            }
         }
         Ident::Secret | Ident::Token | Ident::ApiKey | Ident::PrivateKey => {
             let kind = match id {
@@ -538,6 +566,10 @@ mod tests {
         assert_eq!(ident(b"passwordresetexpires"), None);
         assert_eq!(ident(b"clientsecret"), Some(Ident::Secret));
         assert_eq!(ident(b"xapikey"), Some(Ident::ApiKey));
+        assert!(is_one_time_code_key(b"resetpin") && is_one_time_code_key(b"otp") && is_one_time_code_key(b"passwordresettoken"));
+        assert!(!is_one_time_code_key(b"pinned") && !is_one_time_code_key(b"shipping") && !is_one_time_code_key(b"otpexpires"));
+        assert_eq!(judge(Ident::OneTimeCode, b"482913", false).map(|j| j.0), Some(PiiType::Secret));
+        assert_eq!(judge(Ident::OneTimeCode, b"0000", false), None, "a placeholder");
         assert_eq!(ident(b"tokentype"), None);
     }
 

@@ -18,10 +18,13 @@ pub mod config;
 pub mod content;
 pub mod context;
 pub mod discovery;
+pub mod fingerprints;
 mod error;
 pub mod identity;
 pub mod inventory;
 pub mod report;
+pub mod requests;
+pub mod exercise;
 pub mod schedule;
 pub mod scoring;
 pub mod soft404;
@@ -96,6 +99,10 @@ pub async fn scan(mut config: ScanConfig, progress: &dyn Progress) -> Result<Rep
         schedule: schedule::Schedule::default(),
     };
     ctx.schedule = schedule::Schedule::new(&ctx);
+
+    // Before the checks: their baselines of well-formed requests are then answered from the cache.
+    progress.phase("exercise");
+    exercise::run(&ctx).await;
 
     progress.phase("checks");
     progress.requests(ctx.client.requests_sent(), budget);

@@ -56,9 +56,60 @@ pub fn find_word<'a>(text: &str, list: &[&'a str]) -> Option<&'a str> {
     list.iter().copied().find(|w| words.iter().any(|x| x == w))
 }
 
+struct StateWords {
+    /// Never requested with GET, nor by discovery.
+    on_get: Vec<&'static str>,
+    /// Never requested at all: they end the session the scan runs in.
+    always: Vec<&'static str>,
+}
+
+static STATE_WORDS: std::sync::LazyLock<StateWords> = std::sync::LazyLock::new(|| {
+    let mut words = StateWords { on_get: Vec::new(), always: Vec::new() };
+    for line in crate::discovery::data_lines(include_str!("../data/state-changing-words.txt")) {
+        match line.strip_prefix('!') {
+            Some(word) => words.always.push(word),
+            None => words.on_get.push(line),
+        }
+    }
+    words
+});
+
+/// True when a GET to `path` may change state (`/cache/clear`, `/api/reset-password`, `/logout`).
+pub fn names_state_change(path: &str) -> bool {
+    let words = &*STATE_WORDS;
+    path_words(path).iter().any(|w| words.on_get.contains(&w.as_str()) || words.always.contains(&w.as_str()))
+}
+
+/// True when any request to `path` would end the scan's own session (`/logout`).
+pub fn ends_session(path: &str) -> bool {
+    path_words(path).iter().any(|w| STATE_WORDS.always.contains(&w.as_str()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn state_changing_paths_are_recognised_by_whole_words() {
+        for path in [
+            "/logout",
+            "/api/admin/reset-db",
+            "/init",
+            "/api/v1/cache/flush?all=1",
+            "/account/delete",
+            "/api/cache/clear",
+            "/db_init",
+            "/createdb",
+            "/api/users/7/resetPassword",
+        ] {
+            assert!(names_state_change(path), "{path}");
+        }
+        for path in ["/api/presets", "/api/users/1", "/api/dropdown-options", "/api/initials", "/", "/api/v1/register"] {
+            assert!(!names_state_change(path), "{path}");
+        }
+        assert!(ends_session("/auth/logout"));
+        assert!(!ends_session("/auth/login"));
+    }
 
     #[test]
     fn whole_words_only() {

@@ -7,11 +7,12 @@ use std::sync::LazyLock;
 
 use futures::future::BoxFuture;
 use leakprobe_detect::{Confidence as MatchConfidence, PiiType};
-use regex::{Regex, RegexSet};
+use regex::Regex;
 
 use super::{CheckInfo, Hit, Runner, Status};
 use crate::client::{Exchange, Probe};
 use crate::context::ScanContext;
+use crate::fingerprints::{self, error_text, matched};
 use crate::report::{Category, Confidence, Severity};
 
 pub static WERKZEUG_DEBUGGER: CheckInfo = CheckInfo {
@@ -54,72 +55,10 @@ pub static SQL_ERROR: CheckInfo = CheckInfo {
     runner: Runner::Passive(sql_error),
 };
 
-struct Fingerprint {
-    check: &'static str,
-    what: &'static str,
-}
-
-struct Fingerprints {
-    set: RegexSet,
-    all: Vec<Fingerprint>,
-}
-
-#[allow(clippy::unwrap_used)] // the data file is ours; a bad pattern fails every test at once
-static FINGERPRINTS: LazyLock<Fingerprints> = LazyLock::new(|| {
-    let rows: Vec<(&str, &str, &str)> = crate::discovery::data_lines(include_str!("../../data/error-fingerprints.tsv"))
-        .filter_map(|l| {
-            let mut cols = l.splitn(3, '\t');
-            Some((cols.next()?, cols.next()?, cols.next()?))
-        })
-        .collect();
-    Fingerprints {
-        set: RegexSet::new(rows.iter().map(|r| r.2)).unwrap(),
-        all: rows.iter().map(|r| Fingerprint { check: r.0, what: r.1 }).collect(),
-    }
-});
-
 #[allow(clippy::unwrap_used)]
 static SQL_STATEMENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\[SQL: ([^\]]{1,400})").unwrap());
 #[allow(clippy::unwrap_used)]
 static SQL_PARAMETERS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\[parameters: ([^\]]{1,2000})\]").unwrap());
-
-/// Only this much of a body is searched: error pages put their tell-tale text near the top, and a
-/// 2 MiB download should not cost a regex pass per fingerprint.
-const SEARCHED_BYTES: usize = 256 * 1024;
-
-/// The body as error text: JSON error bodies (`{"error": str(e)}`) are decoded first, so escaped
-/// quotes and newlines read as the original message.
-fn error_text(ex: &Exchange) -> String {
-    let head = &ex.body[..ex.body.len().min(SEARCHED_BYTES)];
-    let mut text = String::from_utf8_lossy(head).into_owned();
-    if ex.is_json() || head.first().is_some_and(|b| matches!(b, b'{' | b'[')) {
-        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&ex.body) {
-            let mut strings = Vec::new();
-            collect_strings(&value, &mut strings);
-            text.push('\n');
-            text.push_str(&strings.join("\n"));
-        }
-    }
-    text
-}
-
-fn collect_strings<'a>(value: &'a serde_json::Value, out: &mut Vec<&'a str>) {
-    match value {
-        serde_json::Value::String(s) => out.push(s),
-        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_strings(v, out)),
-        serde_json::Value::Object(map) => map.values().for_each(|v| collect_strings(v, out)),
-        _ => {}
-    }
-}
-
-/// Which fingerprints of `check` the text matches, by description.
-fn matched(text: &str, check: &str) -> Vec<&'static str> {
-    let fps = &*FINGERPRINTS;
-    let mut whats: Vec<&'static str> =
-        fps.set.matches(text).into_iter().map(|i| &fps.all[i]).filter(|f| f.check == check).map(|f| f.what).collect();
-    whats.dedup();
-    whats
-}
 
 /// The personal data and secrets a debugger page shows (frame locals, the failing record), less the
 /// per-process `SECRET` of the debugger's own script, which is no data of the application's.
@@ -130,7 +69,7 @@ fn debugger_page_pii(ctx: &ScanContext, text: &str) -> Vec<PiiType> {
 
 fn debugger_page(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
     let text = error_text(ex);
-    let whats = matched(&text, "werkzeug");
+    let whats = matched(&text, fingerprints::WERKZEUG);
     // The console page carries the same script globals; it is `werkzeug_debugger`'s finding.
     let is_error = ex.status.is_some_and(|s| s >= 500) || text.contains("debugger caught an exception");
     if whats.is_empty() || !is_error {
@@ -151,10 +90,10 @@ fn debugger_page(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
 fn stack_trace(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
     let text = error_text(ex);
     // The debugger page is a traceback too; it is reported (more severely) by its own check.
-    if !matched(&text, "werkzeug").is_empty() {
+    if !matched(&text, fingerprints::WERKZEUG).is_empty() {
         return;
     }
-    let whats = matched(&text, "stack");
+    let whats = matched(&text, fingerprints::STACK);
     if whats.is_empty() {
         return;
     }
@@ -173,7 +112,7 @@ fn stack_trace(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
 
 fn sql_error(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
     let text = error_text(ex);
-    let whats = matched(&text, "sql");
+    let whats = matched(&text, fingerprints::SQL);
     if whats.is_empty() {
         return;
     }
@@ -268,16 +207,4 @@ fn confirm_debugger(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
         }
         hits
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fingerprints_compile_and_are_grouped_by_known_checks() {
-        let fps = &*FINGERPRINTS;
-        assert!(fps.all.len() >= 15);
-        assert!(fps.all.iter().all(|f| matches!(f.check, "werkzeug" | "stack" | "sql")));
-    }
 }

@@ -7,6 +7,7 @@ use reqwest::Method;
 use super::{CheckInfo, Hit, Runner, Status};
 use crate::client::Probe;
 use crate::context::ScanContext;
+use crate::fingerprints::{self, error_text, matched};
 use crate::inventory::{fill_template, Endpoint, ParamLocation};
 use crate::report::{Category, Confidence, Severity};
 
@@ -126,6 +127,11 @@ fn malformed_input(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
             .filter_map(|(what, ex)| {
                 let ex = ex.ok()?;
                 let status = ex.status?;
+                // A database error is a statement the input broke: `sql_injection` (the cause) and
+                // `sql_error_disclosure` (the leaked text) report it, not a second generic 5xx.
+                if !matched(&error_text(&ex), fingerprints::SQL).is_empty() {
+                    return None;
+                }
                 (500..600).contains(&status).then(|| Hit {
                     title: format!("Malformed input makes the endpoint fail with {status}"),
                     severity: Severity::Medium,

@@ -11,6 +11,7 @@ mod error_disclosure;
 mod fingerprinting;
 mod input_validation;
 mod sensitive_files;
+pub mod sql_injection;
 mod signatures;
 mod rate_limiting;
 mod spec_conformance;
@@ -85,6 +86,7 @@ pub static CHECKS: &[&CheckInfo] = &[
     &error_disclosure::SQL_ERROR,
     &input_validation::MALFORMED_INPUT,
     &input_validation::DANGEROUS_METHODS,
+    &sql_injection::SQL_INJECTION,
     &authentication::UNAUTHENTICATED_ACCESS,
     &authentication::API_KEY_IN_QUERY,
     &authentication::CREDENTIAL_ECHO,

@@ -53,16 +53,6 @@ pub struct Discovered {
     pub spec: Option<ApiSpec>,
 }
 
-const STATE_CHANGING_WORDS: &str = include_str!("../../data/state-changing-words.txt");
-
-/// Whether a path names an action that changes state (`/logout`, `/api/admin/reset-db`, `/init`):
-/// such a path is never requested by discovery, whatever the method.
-pub fn says_it_changes_state(path: &str) -> bool {
-    let path = path.split(['?', '#']).next().unwrap_or(path).to_ascii_lowercase();
-    path.split(['/', '-', '_', '.'])
-        .any(|word| !word.is_empty() && data_lines(STATE_CHANGING_WORDS).flat_map(str::split_whitespace).any(|w| w == word))
-}
-
 /// The lines of a data file, without comments and blanks.
 pub fn data_lines(data: &'static str) -> impl Iterator<Item = &'static str> {
     data.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'))
@@ -261,7 +251,7 @@ async fn confirm(
     siblings: &mut SiblingModels,
 ) {
     let mut merged: Vec<Candidate> = Vec::new();
-    for c in candidates.into_iter().filter(|c| !says_it_changes_state(&c.concrete)) {
+    for c in candidates.into_iter().filter(|c| !crate::words::names_state_change(&c.concrete)) {
         match merged.iter_mut().find(|m| m.declared == c.declared && m.method == c.method) {
             Some(m) => {
                 if m.body.is_none() {
@@ -398,19 +388,4 @@ fn allowed_methods(ex: &Exchange) -> Vec<&'static str> {
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn state_changing_paths_are_recognised_by_whole_words() {
-        for path in ["/logout", "/api/admin/reset-db", "/init", "/api/v1/cache/flush?all=1", "/account/delete"] {
-            assert!(says_it_changes_state(path), "{path}");
-        }
-        for path in ["/api/presets", "/api/users/1", "/api/dropdown-options", "/api/initials", "/"] {
-            assert!(!says_it_changes_state(path), "{path}");
-        }
-    }
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::error::ScanError;
-use crate::inventory::{Param, ParamLocation};
+use crate::inventory::{BodyEncoding, Param, ParamLocation};
 
 const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 const MAX_REF_HOPS: usize = 16;
@@ -43,12 +43,17 @@ pub struct Operation {
     pub scopes: Vec<String>,
     /// What a successful (2xx, else `default`) JSON response is declared to hold.
     pub response: Option<Schema>,
-    /// What the JSON request body is declared to hold.
+    /// What the request body is declared to hold (JSON, else a form encoding).
     pub request: Option<Schema>,
+    /// How [`Operation::request`] is encoded: JSON unless the spec only offers a form encoding.
+    pub request_encoding: Option<BodyEncoding>,
+    /// Names of the parameters the spec marks `required` (path parameters always are).
+    pub required_params: Vec<String>,
 }
 
-/// A body's declared shape, reduced to what property checks need: declared properties (with
-/// `readOnly`/`writeOnly`), array items, and whether undeclared keys are allowed.
+/// A body's declared shape, reduced to what property checks and the request builder need:
+/// declared properties (with `readOnly`/`writeOnly`), array items, whether undeclared keys are
+/// allowed, and the facts a well-formed value is built from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Schema {
     pub properties: BTreeMap<String, Schema>,
@@ -58,6 +63,19 @@ pub struct Schema {
     pub items: Option<Box<Schema>>,
     pub read_only: bool,
     pub write_only: bool,
+    /// `type` (the first non-null one when it is a list).
+    pub kind: Option<String>,
+    /// `format`: `email`, `date`, `date-time`, `uuid`, `uri`, `int64`…
+    pub format: Option<String>,
+    /// `enum` values as declared.
+    pub enum_values: Vec<Value>,
+    /// `example`, or the first of `examples`.
+    pub example: Option<Value>,
+    pub default: Option<Value>,
+    /// Properties the object requires.
+    pub required: Vec<String>,
+    pub min_length: Option<u64>,
+    pub minimum: Option<i64>,
 }
 
 /// Parses a document that must be OpenAPI 3.x or Swagger 2.0.
@@ -115,12 +133,27 @@ pub fn parse(bytes: &[u8]) -> Result<ApiSpec, ScanError> {
                 .map(|p| resolve(&root, p))
                 .find(|p| p.get("in").and_then(Value::as_str) == Some("body"))
                 .and_then(|p| p.get("schema"));
-            let request = op
-                .get("requestBody")
-                .map(|b| resolve(&root, b))
-                .and_then(|b| json_content_schema(b))
-                .or(body_param)
-                .and_then(|s| read_schema_within(&root, s, &mut schema_budget));
+            let request_body = op.get("requestBody").map(|b| resolve(&root, b));
+            let (request_node, request_encoding) = match request_body.and_then(json_content_schema) {
+                Some(s) => (Some(s), Some(BodyEncoding::Json)),
+                None => match request_body.and_then(form_content_schema) {
+                    Some((s, encoding)) => (Some(s), Some(encoding)),
+                    None => (body_param, body_param.map(|_| BodyEncoding::Json)),
+                },
+            };
+            let request = request_node.and_then(|s| read_schema_within(&root, s, &mut schema_budget));
+            let request_encoding = request.as_ref().and(request_encoding);
+            let required_params = [shared_params, op.get("parameters")]
+                .into_iter()
+                .flatten()
+                .flat_map(|list| list.as_array().into_iter().flatten())
+                .map(|p| resolve(&root, p))
+                .filter(|p| {
+                    p.get("required").and_then(Value::as_bool).unwrap_or(false)
+                        || p.get("in").and_then(Value::as_str) == Some("path")
+                })
+                .filter_map(|p| p.get("name").and_then(Value::as_str).map(str::to_string))
+                .collect();
             let response = success_response(&root, op).and_then(|s| read_schema_within(&root, s, &mut schema_budget));
             operations.push(Operation {
                 path: join_path(&base, path),
@@ -138,6 +171,8 @@ pub fn parse(bytes: &[u8]) -> Result<ApiSpec, ScanError> {
                 scopes: scopes(op.get("security").or_else(|| root.get("security"))),
                 response,
                 request,
+                request_encoding,
+                required_params,
             });
         }
     }
@@ -212,6 +247,22 @@ fn json_content_schema(node: &Value) -> Option<&Value> {
         .and_then(|(_, m)| m.get("schema"))
 }
 
+/// The schema of a `content` map's form media type (`application/x-www-form-urlencoded`,
+/// `multipart/form-data`), with its encoding.
+fn form_content_schema(node: &Value) -> Option<(&Value, BodyEncoding)> {
+    let content = node.get("content")?.as_object()?;
+    content.iter().find_map(|(media, m)| {
+        let encoding = if media.starts_with("application/x-www-form-urlencoded") {
+            BodyEncoding::Form
+        } else if media.starts_with("multipart/form-data") {
+            BodyEncoding::Multipart
+        } else {
+            return None;
+        };
+        Some((m.get("schema")?, encoding))
+    })
+}
+
 /// Reads a body schema: `$ref`s followed, `allOf`/`oneOf`/`anyOf` merged (the union of what the
 /// parts declare: a scanner must not call a property undeclared that one branch declares).
 pub fn read_schema(root: &Value, node: &Value) -> Schema {
@@ -238,7 +289,31 @@ fn walk_schema(root: &Value, node: &Value, depth: usize, budget: &mut usize) -> 
     }
     *budget -= 1;
     let flag = |key: &str| node.get(key).and_then(Value::as_bool).unwrap_or(false);
-    let mut schema = Schema { read_only: flag("readOnly"), write_only: flag("writeOnly"), ..Schema::default() };
+    let text = |key: &str| node.get(key).and_then(Value::as_str).map(str::to_string);
+    let mut schema = Schema {
+        read_only: flag("readOnly"),
+        write_only: flag("writeOnly"),
+        kind: node
+            .get("type")
+            .and_then(|t| t.as_str().or_else(|| t.as_array()?.iter().filter_map(Value::as_str).find(|t| *t != "null")))
+            .map(str::to_string),
+        format: text("format"),
+        enum_values: node.get("enum").and_then(Value::as_array).cloned().unwrap_or_default(),
+        example: node
+            .get("example")
+            .or_else(|| node.get("examples").and_then(|e| e.as_array()?.first()))
+            .filter(|e| !e.is_object() || e.get("value").is_none())
+            .cloned(),
+        default: node.get("default").cloned(),
+        required: node
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .unwrap_or_default(),
+        min_length: node.get("minLength").and_then(Value::as_u64),
+        minimum: node.get("minimum").and_then(Value::as_i64),
+        ..Schema::default()
+    };
     let mut open = matches!(node.get("additionalProperties"), Some(Value::Bool(true) | Value::Object(_)));
     for key in ["allOf", "oneOf", "anyOf"] {
         for part in node.get(key).and_then(Value::as_array).into_iter().flatten() {
@@ -246,6 +321,13 @@ fn walk_schema(root: &Value, node: &Value, depth: usize, budget: &mut usize) -> 
             // A branch that declares nothing (`{type: object}`) says nothing about keys.
             open |= part.open && !part.properties.is_empty();
             schema.properties.extend(part.properties);
+            schema.required.extend(part.required);
+            schema.kind = schema.kind.or(part.kind);
+            schema.format = schema.format.or(part.format);
+            schema.example = schema.example.or(part.example);
+            if schema.enum_values.is_empty() {
+                schema.enum_values = part.enum_values;
+            }
             if schema.items.is_none() {
                 schema.items = part.items;
             }
@@ -420,5 +502,41 @@ mod tests {
         );
         let spec = parse(doc.as_bytes()).expect("valid spec");
         assert!(spec.operations[0].response.as_ref().expect("schema").properties.contains_key("p19"));
+    }
+
+    #[test]
+    fn reads_what_a_request_builder_needs() {
+        let doc = br##"{
+          "openapi": "3.1.0",
+          "components": {"schemas": {
+            "Plan": {"type": "string", "enum": ["starter", "team"]},
+            "Signup": {"type": "object", "required": ["email", "plan"], "properties": {
+              "email": {"type": "string", "format": "email"},
+              "plan": {"$ref": "#/components/schemas/Plan"},
+              "seats": {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}], "default": 3},
+              "nickname": {"type": ["string", "null"], "minLength": 4, "examples": ["ada"]}}}}},
+          "paths": {
+            "/signup": {"post": {"requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Signup"}}}}}},
+            "/upload": {"post": {"requestBody": {"content": {"multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}}}}},
+            "/search": {"get": {"parameters": [{"name": "q", "in": "query", "required": true}, {"name": "page", "in": "query"}]}}
+          }
+        }"##;
+        let spec = parse(doc).expect("valid spec");
+        let signup = spec.operations.iter().find(|o| o.path == "/signup").expect("signup");
+        let body = signup.request.as_ref().expect("body");
+        assert_eq!(signup.request_encoding, Some(BodyEncoding::Json));
+        assert_eq!(body.required, vec!["email", "plan"]);
+        assert_eq!(body.properties["email"].format.as_deref(), Some("email"));
+        assert_eq!(body.properties["plan"].enum_values, vec![Value::from("starter"), Value::from("team")]);
+        assert_eq!(body.properties["seats"].kind.as_deref(), Some("integer"));
+        assert_eq!(body.properties["seats"].default, Some(Value::from(3)));
+        assert_eq!(body.properties["nickname"].kind.as_deref(), Some("string"), "null is not the type");
+        assert_eq!(body.properties["nickname"].example, Some(Value::from("ada")));
+        assert_eq!(body.properties["nickname"].min_length, Some(4));
+        let upload = spec.operations.iter().find(|o| o.path == "/upload").expect("upload");
+        assert_eq!(upload.request_encoding, Some(BodyEncoding::Multipart));
+        let search = spec.operations.iter().find(|o| o.path == "/search").expect("search");
+        assert_eq!(search.required_params, vec!["q"]);
+        assert_eq!(search.request_encoding, None);
     }
 }
