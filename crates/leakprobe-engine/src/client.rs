@@ -162,6 +162,28 @@ impl Exchange {
     }
 }
 
+#[cfg(test)]
+impl Exchange {
+    /// An answer as unit tests need one: `GET http://127.0.0.1{path}` → `status` (none: no answer)
+    /// with `body`. Nothing is sent to make it.
+    pub(crate) fn for_test(path: &str, status: Option<u16>, body: &str) -> Exchange {
+        Exchange {
+            method: Method::GET,
+            url: Url::parse("http://127.0.0.1").and_then(|u| u.join(path)).expect("url"),
+            request_headers: Vec::new(),
+            request_body: None,
+            status,
+            headers: HeaderMap::new(),
+            body: Bytes::copy_from_slice(body.as_bytes()),
+            truncated: false,
+            elapsed: Duration::ZERO,
+            error: status.is_none().then(|| "no answer".to_string()),
+            identity: None,
+            auth: AuthMode::Normal,
+        }
+    }
+}
+
 type CacheSlot = Arc<OnceCell<Arc<Exchange>>>;
 
 pub struct Client {

@@ -313,7 +313,7 @@ impl ScanContext {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::client::{AuthMode, Client, Exchange};
+    use crate::client::{Client, Exchange};
     use crate::config::ScanConfig;
     use crate::inventory::{Inventory, Source};
     use crate::soft404::SoftNotFound;
@@ -327,20 +327,7 @@ mod tests {
         let mut config = ScanConfig::new("http://127.0.0.1:9").expect("config");
         config.max_requests = max_requests;
         let client = Client::new(&config).expect("client");
-        let silent = Exchange {
-            method: reqwest::Method::GET,
-            url: config.target.clone(),
-            request_headers: Vec::new(),
-            request_body: None,
-            status: None,
-            headers: Default::default(),
-            body: Default::default(),
-            truncated: false,
-            elapsed: Default::default(),
-            error: Some("no answer".into()),
-            identity: None,
-            auth: AuthMode::Normal,
-        };
+        let silent = Exchange::for_test("/", None, "");
         let mut ctx = ScanContext {
             soft404: SoftNotFound::calibrate(&silent, &silent),
             config,

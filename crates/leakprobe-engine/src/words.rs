@@ -56,6 +56,22 @@ pub fn find_word<'a>(text: &str, list: &[&'a str]) -> Option<&'a str> {
     list.iter().copied().find(|w| words.iter().any(|x| x == w))
 }
 
+/// Lower case, letters and digits only: `callback_url`, `callbackUrl` and `Callback-URL` are one name.
+pub fn squash(name: &str) -> String {
+    name.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
+}
+
+static URL_PARAMS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+    crate::discovery::data_lines(include_str!("../data/ssrf-params.txt")).map(squash).collect()
+});
+
+/// A parameter whose name says it takes a URL the server may fetch (`callback_url`, `webhook`,
+/// `imageUri`).
+pub fn is_url_param(name: &str) -> bool {
+    let n = squash(name);
+    URL_PARAMS.contains(&n) || ["url", "uri", "href", "link"].iter().any(|s| n.ends_with(s))
+}
+
 struct StateWords {
     /// Never requested with GET, nor by discovery.
     on_get: Vec<&'static str>,

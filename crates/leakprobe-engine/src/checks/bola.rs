@@ -723,20 +723,7 @@ mod tests {
     }
 
     fn answer(status: u16, body: &str) -> Exchange {
-        Exchange {
-            method: reqwest::Method::GET,
-            url: url::Url::parse("http://127.0.0.1/x").expect("url"),
-            request_headers: Vec::new(),
-            request_body: None,
-            status: Some(status),
-            headers: reqwest::header::HeaderMap::new(),
-            body: bytes::Bytes::copy_from_slice(body.as_bytes()),
-            truncated: false,
-            elapsed: std::time::Duration::ZERO,
-            error: None,
-            identity: None,
-            auth: crate::client::AuthMode::Normal,
-        }
+        Exchange::for_test("/x", Some(status), body)
     }
 
     #[test]

@@ -48,7 +48,6 @@ pub static SSRF_INTERNAL_CONTENT: CheckInfo = CheckInfo {
     runner: Runner::Passive(ssrf_internal_content),
 };
 
-const PARAM_NAMES: &str = include_str!("../../data/ssrf-params.txt");
 const FETCH_PATH_WORDS: &str = include_str!("../../data/ssrf-paths.txt");
 const INTERNAL_CONTENT: &str = include_str!("../../data/internal-content.tsv");
 
@@ -81,9 +80,6 @@ const BLIND_FIELDS: [&str; 8] = [
 #[allow(clippy::unwrap_used)] // constant pattern
 static TOKEN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"lp-[0-9a-f]{16}").unwrap());
 
-static URL_NAMES: LazyLock<Vec<String>> =
-    LazyLock::new(|| data_lines(PARAM_NAMES).map(squash).collect());
-
 struct Marker {
     id: &'static str,
     severity: Severity,
@@ -111,22 +107,6 @@ static MARKERS: LazyLock<Vec<Marker>> = LazyLock::new(|| {
         })
         .collect()
 });
-
-/// `callback_url`, `callbackUrl` and `callback-url` are one name.
-fn squash(name: &str) -> String {
-    name.chars()
-        .filter(|c| *c != '_' && *c != '-')
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
-pub(crate) fn is_url_name(name: &str) -> bool {
-    let n = squash(name);
-    URL_NAMES.contains(&n)
-        || ["url", "uri", "href", "link"]
-            .iter()
-            .any(|s| n.ends_with(s))
-}
 
 fn looks_like_url(value: &str) -> bool {
     let v = value.trim_start().to_ascii_lowercase();
@@ -292,7 +272,7 @@ fn plan_query(endpoint: &Endpoint, fetch_path: bool, canary: &Canary) -> Option<
     let mut tokens = Vec::new();
     let mut query: Vec<(String, String)> = Vec::new();
     for (name, value) in &params {
-        if is_url_name(name) || value.as_deref().is_some_and(looks_like_url) {
+        if crate::words::is_url_param(name) || value.as_deref().is_some_and(looks_like_url) {
             let token = new_token();
             query.push((name.clone(), canary.url(&token)));
             tokens.push((token, name.clone()));
@@ -323,7 +303,7 @@ fn plan_body(endpoint: &Endpoint, fetch_path: bool, canary: &Canary) -> Option<P
     let declared: Vec<&str> = endpoint
         .params
         .iter()
-        .filter(|p| p.location == ParamLocation::Body && is_url_name(&p.name))
+        .filter(|p| p.location == ParamLocation::Body && crate::words::is_url_param(&p.name))
         .map(|p| p.name.as_str())
         .collect();
     let posts = endpoint.methods.contains("POST");
@@ -650,10 +630,10 @@ mod tests {
             "redirect_uri",
             "feed",
         ] {
-            assert!(is_url_name(name), "{name}");
+            assert!(crate::words::is_url_param(name), "{name}");
         }
         for name in ["limit", "email", "id", "q", "page"] {
-            assert!(!is_url_name(name), "{name}");
+            assert!(!crate::words::is_url_param(name), "{name}");
         }
         assert!(
             looks_like_url("https://a.example/x")

@@ -12,16 +12,14 @@ use crate::discovery::openapi::{ApiSpec, Schema};
 use crate::inventory::{Endpoint, ParamLocation};
 
 const AUTH_FLOW_WORDS: &str = include_str!("../../data/auth-flow-words.txt");
-const SSRF_PARAMS: &str = include_str!("../../data/ssrf-params.txt");
 const SENSITIVE_PROPERTIES: &str = include_str!("../../data/sensitive-properties.tsv");
 
 /// How deep into a declared response schema sensitive properties are looked for.
 const MAX_SCHEMA_DEPTH: usize = 6;
 
 static AUTH_WORDS: LazyLock<BTreeSet<&'static str>> = LazyLock::new(|| data_lines(AUTH_FLOW_WORDS).collect());
-static URL_NAMES: LazyLock<BTreeSet<String>> = LazyLock::new(|| data_lines(SSRF_PARAMS).map(squash).collect());
 static SENSITIVE_NAMES: LazyLock<BTreeSet<String>> =
-    LazyLock::new(|| data_lines(SENSITIVE_PROPERTIES).filter_map(|l| l.split('\t').next()).map(squash).collect());
+    LazyLock::new(|| data_lines(SENSITIVE_PROPERTIES).filter_map(|l| l.split('\t').next()).map(crate::words::squash).collect());
 
 /// What makes one endpoint worth probing before another; the weights order them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -55,8 +53,8 @@ pub fn signals(endpoint: &Endpoint, spec: Option<&ApiSpec>) -> Signals {
         returned_pii: false,
         sensitive_schema: spec.is_some_and(|s| declares_sensitive(endpoint, s)),
         auth_flow: is_auth_flow(&endpoint.template),
-        takes_url: endpoint.params.iter().any(|p| is_url_name(&p.name))
-            || endpoint.bodies.iter().flat_map(|b| &b.fields).any(|f| is_url_name(&f.name)),
+        takes_url: endpoint.params.iter().any(|p| crate::words::is_url_param(&p.name))
+            || endpoint.bodies.iter().flat_map(|b| &b.fields).any(|f| crate::words::is_url_param(&f.name)),
         carries_ids: endpoint.has_path_params()
             || endpoint.params.iter().any(|p| p.location == ParamLocation::Query && is_id_name(&p.name))
             || endpoint.examples.iter().any(|e| query_names(e).any(is_id_name)),
@@ -74,42 +72,7 @@ pub fn by_risk<'a>(endpoints: impl IntoIterator<Item = &'a Endpoint>, spec: Opti
 /// A path segment word names an authentication flow. Whole words only: `/presets` is not a reset,
 /// `/tokenizer` is not a token.
 pub fn is_auth_flow(template: &str) -> bool {
-    template.split('/').filter(|seg| !seg.starts_with('{')).flat_map(words).any(|w| AUTH_WORDS.contains(w.as_str()))
-}
-
-/// `resetPassword`, `reset-password`, `reset_password.json` → `reset`, `password`, `json`.
-fn words(segment: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let mut previous_lower = false;
-    for c in segment.chars() {
-        if !c.is_ascii_alphanumeric() {
-            previous_lower = false;
-            if !current.is_empty() {
-                out.push(std::mem::take(&mut current));
-            }
-            continue;
-        }
-        if c.is_ascii_uppercase() && previous_lower && !current.is_empty() {
-            out.push(std::mem::take(&mut current));
-        }
-        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        current.push(c.to_ascii_lowercase());
-    }
-    if !current.is_empty() {
-        out.push(current);
-    }
-    out
-}
-
-/// Lower case, letters and digits only: `callback_url`, `callbackUrl` and `Callback-URL` are one name.
-fn squash(name: &str) -> String {
-    name.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
-}
-
-fn is_url_name(name: &str) -> bool {
-    let name = squash(name);
-    URL_NAMES.contains(&name) || ["url", "uri", "href", "link"].iter().any(|end| name.ends_with(end))
+    template.split('/').filter(|seg| !seg.starts_with('{')).flat_map(crate::words::words).any(|w| AUTH_WORDS.contains(w.as_str()))
 }
 
 fn is_id_name(name: &str) -> bool {
@@ -142,7 +105,7 @@ fn has_sensitive_property(schema: &Schema, depth: usize) -> bool {
     schema
         .properties
         .iter()
-        .any(|(name, inner)| SENSITIVE_NAMES.contains(&squash(name)) || has_sensitive_property(inner, depth + 1))
+        .any(|(name, inner)| SENSITIVE_NAMES.contains(&crate::words::squash(name)) || has_sensitive_property(inner, depth + 1))
         || schema.items.as_deref().is_some_and(|items| has_sensitive_property(items, depth + 1))
 }
 
