@@ -39,7 +39,11 @@ impl Corpus {
         let mut logs = Vec::new();
         let mut rest = &log[..];
         while !rest.is_empty() {
-            let cut = if rest.len() <= 1 << 20 { rest.len() } else { rest[..1 << 20].iter().rposition(|c| *c == b'\n').map_or(1 << 20, |i| i + 1) };
+            let cut = if rest.len() <= 1 << 20 {
+                rest.len()
+            } else {
+                rest[..1 << 20].iter().rposition(|c| *c == b'\n').map_or(1 << 20, |i| i + 1)
+            };
             logs.push(rest[..cut].to_vec());
             rest = &rest[cut..];
         }
@@ -136,12 +140,25 @@ fn detect_secrets_comparison(d: &Detector, corpus: &Corpus) {
             });
             let mb = bytes as f64 / 1e6;
             println!("detect-secrets on the same {mb:.1} MB (three files, one process, incl. Python start-up):");
-            println!("  wall {:.2}s = {:.3} MB/s; leakprobe-detect wall {our_wall:.1} MB/s -> ratio {:.0}x", wall.as_secs_f64(), mb / wall.as_secs_f64(), our_wall / (mb / wall.as_secs_f64()));
+            println!(
+                "  wall {:.2}s = {:.3} MB/s; leakprobe-detect wall {our_wall:.1} MB/s -> ratio {:.0}x",
+                wall.as_secs_f64(),
+                mb / wall.as_secs_f64(),
+                our_wall / (mb / wall.as_secs_f64())
+            );
             if let (Some(tc), Some(oc)) = (their_cpu, our_cpu) {
-                println!("  cpu  {tc:.2}s = {:.3} MB/s; leakprobe-detect {oc:.1} MB per CPU-second -> ratio {:.0}x", mb / tc, oc / (mb / tc));
+                println!(
+                    "  cpu  {tc:.2}s = {:.3} MB/s; leakprobe-detect {oc:.1} MB per CPU-second -> ratio {:.0}x",
+                    mb / tc,
+                    oc / (mb / tc)
+                );
             }
         }
-        Ok(o) => println!("detect-secrets failed ({}): {}", o.status, String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or("")),
+        Ok(o) => println!(
+            "detect-secrets failed ({}): {}",
+            o.status,
+            String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or("")
+        ),
         Err(e) => println!("detect-secrets could not run: {e} — skipping"),
     }
 }
@@ -155,7 +172,9 @@ fn main() {
 
     println!("\n== leakprobe-detect throughput (single thread, best of 5) ==");
     println!("{:<24} {:>9} {:>13} {:>17} {:>9}", "path", "size", "wall MB/s", "MB per CPU-second", "findings");
-    for (name, docs) in [("json  (API responses)", &corpus.json), ("html  (pages)", &corpus.html), ("text  (log chunks)", &corpus.logs)] {
+    for (name, docs) in
+        [("json  (API responses)", &corpus.json), ("html  (pages)", &corpus.html), ("text  (log chunks)", &corpus.logs)]
+    {
         let (m, found, cpu) = mbps(&d, docs);
         let cpu = cpu.map_or("n/a".to_string(), |c| format!("{c:.1}"));
         println!("{name:<24} {:>6.1} MB {m:>13.1} {cpu:>17} {found:>9}", total(docs) as f64 / 1e6);

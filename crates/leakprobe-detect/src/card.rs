@@ -22,9 +22,7 @@ pub fn luhn(digits: &[u8]) -> bool {
 /// The card brand when the digits fall in an issuer range with a length that issuer uses.
 pub fn brand(digits: &[u8]) -> Option<&'static str> {
     let len = digits.len();
-    let prefix = |n: usize| -> u32 {
-        digits[..n.min(len)].iter().fold(0, |acc, d| acc * 10 + u32::from(d - b'0'))
-    };
+    let prefix = |n: usize| -> u32 { digits[..n.min(len)].iter().fold(0, |acc, d| acc * 10 + u32::from(d - b'0')) };
     let p2 = prefix(2);
     let p3 = prefix(3);
     let p4 = prefix(4);

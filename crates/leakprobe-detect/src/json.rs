@@ -62,7 +62,9 @@ pub(crate) fn classify_key(raw: &[u8]) -> KeyClass {
         b"pan" | b"card" | b"cc" | b"ccnumber" | b"ccnum" | b"cardno" | b"cardnum" => return Card,
         b"tel" | b"cell" | b"fax" | b"msisdn" => return Phone,
         b"ip" | b"ipaddr" | b"remoteaddr" | b"xforwardedfor" | b"xrealip" => return Ip,
-        b"sin" | b"nin" | b"nino" | b"cpf" | b"dni" | b"nif" | b"tin" | b"aadhaar" | b"aadhar" | b"taxid" => return NationalId,
+        b"sin" | b"nin" | b"nino" | b"cpf" | b"dni" | b"nif" | b"tin" | b"aadhaar" | b"aadhar" | b"taxid" => {
+            return NationalId
+        }
         b"name" => return PlainName,
         b"street" | b"line1" | b"line2" | b"address" | b"address1" | b"address2" | b"streetaddress" => return Address,
         b"user" | b"users" | b"customer" | b"customers" | b"employee" | b"employees" | b"patient" | b"patients"
@@ -73,11 +75,26 @@ pub(crate) fn classify_key(raw: &[u8]) -> KeyClass {
         }
         b"id" | b"uuid" | b"guid" | b"sku" | b"isbn" | b"isbn13" | b"isbn10" | b"version" | b"build" | b"etag"
         | b"sha" | b"sha1" | b"sha256" | b"md5" | b"checksum" | b"hash" | b"digest" | b"price" | b"amount"
-        | b"total" | b"count" | b"size" | b"timestamp" | b"ts" | b"createdat" | b"updatedat" | b"port" => return NotPii,
+        | b"total" | b"count" | b"size" | b"timestamp" | b"ts" | b"createdat" | b"updatedat" | b"port" => {
+            return NotPii
+        }
         _ => {}
     }
     // Metadata about a value (`passport_expiry`, `dob_verified`), not the value itself.
-    const ABOUT: &[&[u8]] = &[b"expiry", b"expires", b"expiration", b"date", b"issued", b"country", b"type", b"verified", b"status", b"photo", b"count", b"format"];
+    const ABOUT: &[&[u8]] = &[
+        b"expiry",
+        b"expires",
+        b"expiration",
+        b"date",
+        b"issued",
+        b"country",
+        b"type",
+        b"verified",
+        b"status",
+        b"photo",
+        b"count",
+        b"format",
+    ];
     if ABOUT.iter().any(|w| k.ends_with(w)) && !has(b"birth") {
         return NotPii;
     }
@@ -102,28 +119,72 @@ pub(crate) fn classify_key(raw: &[u8]) -> KeyClass {
     if has(b"iban") {
         return Iban;
     }
-    if has(b"passport") || has(b"nationalid") || has(b"nationalinsurance") || has(b"driverslicense")
-        || has(b"driverlicense") || has(b"licensenumber") || has(b"personalnumber") || has(b"idnumber") || has(b"taxpayer")
+    if has(b"passport")
+        || has(b"nationalid")
+        || has(b"nationalinsurance")
+        || has(b"driverslicense")
+        || has(b"driverlicense")
+        || has(b"licensenumber")
+        || has(b"personalnumber")
+        || has(b"idnumber")
+        || has(b"taxpayer")
     {
         return NationalId;
     }
     if has(b"birth") || k.ends_with(b"dob") {
         return Dob;
     }
-    if has(b"ipaddress") || k.ends_with(b"ip") && (k.starts_with(b"client") || k.starts_with(b"remote") || k.starts_with(b"last") || k.starts_with(b"source") || k.starts_with(b"user")) {
+    if has(b"ipaddress")
+        || k.ends_with(b"ip")
+            && (k.starts_with(b"client")
+                || k.starts_with(b"remote")
+                || k.starts_with(b"last")
+                || k.starts_with(b"source")
+                || k.starts_with(b"user"))
+    {
         return Ip;
     }
-    if has(b"firstname") || has(b"lastname") || has(b"fullname") || has(b"givenname") || has(b"familyname")
-        || has(b"surname") || has(b"middlename") || has(b"maidenname") || has(b"holdername") || has(b"legalname")
-        || has(b"displayname") || k.ends_with(b"name") && (k.starts_with(b"customer") || k.starts_with(b"patient") || k.starts_with(b"contact") || k.starts_with(b"employee") || k.starts_with(b"billing") || k.starts_with(b"shipping") || k.starts_with(b"cardholder") || k.starts_with(b"recipient"))
+    if has(b"firstname")
+        || has(b"lastname")
+        || has(b"fullname")
+        || has(b"givenname")
+        || has(b"familyname")
+        || has(b"surname")
+        || has(b"middlename")
+        || has(b"maidenname")
+        || has(b"holdername")
+        || has(b"legalname")
+        || has(b"displayname")
+        || k.ends_with(b"name")
+            && (k.starts_with(b"customer")
+                || k.starts_with(b"patient")
+                || k.starts_with(b"contact")
+                || k.starts_with(b"employee")
+                || k.starts_with(b"billing")
+                || k.starts_with(b"shipping")
+                || k.starts_with(b"cardholder")
+                || k.starts_with(b"recipient"))
     {
         return Name;
     }
-    if (has(b"street") || has(b"addressline") || k.ends_with(b"address")) && !has(b"mac") && !has(b"wallet") && !has(b"url") {
+    if (has(b"street") || has(b"addressline") || k.ends_with(b"address"))
+        && !has(b"mac")
+        && !has(b"wallet")
+        && !has(b"url")
+    {
         return Address;
     }
-    if k.ends_with(b"id") || has(b"order") || has(b"invoice") || has(b"tracking") || has(b"isbn") || has(b"sha")
-        || has(b"checksum") || has(b"version") || has(b"serial") || has(b"uuid") || has(b"reference")
+    if k.ends_with(b"id")
+        || has(b"order")
+        || has(b"invoice")
+        || has(b"tracking")
+        || has(b"isbn")
+        || has(b"sha")
+        || has(b"checksum")
+        || has(b"version")
+        || has(b"serial")
+        || has(b"uuid")
+        || has(b"reference")
     {
         return NotPii;
     }
@@ -145,21 +206,27 @@ pub(crate) struct Path {
 impl Path {
     /// The class of the value's own key (for array items, the array's key).
     pub fn key(&self) -> KeyClass {
-        self.segs.iter().rev().find_map(|s| match s {
-            Seg::Key(_, c) => Some(*c),
-            Seg::Index(_) => None,
-        })
-        .unwrap_or(KeyClass::Neutral)
+        self.segs
+            .iter()
+            .rev()
+            .find_map(|s| match s {
+                Seg::Key(_, c) => Some(*c),
+                Seg::Index(_) => None,
+            })
+            .unwrap_or(KeyClass::Neutral)
     }
 
     /// The nearest class above the value's own key.
     pub fn parent(&self) -> KeyClass {
-        self.segs.iter().rev().filter_map(|s| match s {
-            Seg::Key(_, c) => Some(*c),
-            Seg::Index(_) => None,
-        })
-        .nth(1)
-        .unwrap_or(KeyClass::Neutral)
+        self.segs
+            .iter()
+            .rev()
+            .filter_map(|s| match s {
+                Seg::Key(_, c) => Some(*c),
+                Seg::Index(_) => None,
+            })
+            .nth(1)
+            .unwrap_or(KeyClass::Neutral)
     }
 
     /// `users[0].ssn`
@@ -231,7 +298,8 @@ pub(crate) fn looks_like_json(bytes: &[u8]) -> bool {
 /// error or when the bytes end. Containers nest at most 256 deep; deeper input stops the walk.
 pub(crate) fn walk(b: &[u8], mut leaf: impl FnMut(&Path, Leaf)) {
     // API responses repeat the same few dozen keys; classify each distinct key once.
-    let mut classes: std::collections::HashMap<&[u8], KeyClass, std::hash::BuildHasherDefault<Fnv>> = Default::default();
+    let mut classes: std::collections::HashMap<&[u8], KeyClass, std::hash::BuildHasherDefault<Fnv>> =
+        Default::default();
     // Frame: is_array, plus the number of segments the frame pushed so far.
     let mut frames: Vec<bool> = Vec::with_capacity(16);
     let mut path = Path { segs: Vec::with_capacity(16) };

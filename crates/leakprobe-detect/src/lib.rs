@@ -344,7 +344,14 @@ impl Detector {
 
     /// What a value is, judged by its key where the value alone is ambiguous (nine digits under
     /// `ssn`, any string under `password`).
-    fn by_key(&self, key: KeyClass, parent: KeyClass, v: &[u8], string: bool, inside: &[Found]) -> Option<(PiiType, Confidence, Option<&'static str>)> {
+    fn by_key(
+        &self,
+        key: KeyClass,
+        parent: KeyClass,
+        v: &[u8],
+        string: bool,
+        inside: &[Found],
+    ) -> Option<(PiiType, Confidence, Option<&'static str>)> {
         if v.is_empty() || v == b"null" || v.len() > 4096 {
             return None;
         }
@@ -391,12 +398,21 @@ impl Detector {
                 ok.then_some((PiiType::Address, Confidence::Medium, None))
             }
             KeyClass::Name => (string && looks_like_name(v)).then_some((PiiType::Name, Confidence::Medium, None)),
-            KeyClass::PlainName => {
-                (string && parent == KeyClass::Person && looks_like_name(v)).then_some((PiiType::Name, Confidence::Medium, None))
-            }
+            KeyClass::PlainName => (string && parent == KeyClass::Person && looks_like_name(v)).then_some((
+                PiiType::Name,
+                Confidence::Medium,
+                None,
+            )),
             KeyClass::Secret(id) => {
                 let has_format = inside.iter().any(|f| {
-                    matches!(f.1, PiiType::ApiKey | PiiType::Token | PiiType::Secret | PiiType::PrivateKey | PiiType::PasswordHash)
+                    matches!(
+                        f.1,
+                        PiiType::ApiKey
+                            | PiiType::Token
+                            | PiiType::Secret
+                            | PiiType::PrivateKey
+                            | PiiType::PasswordHash
+                    )
                 });
                 let (kind, conf, detail) = secrets::judge(id, v, has_format)?;
                 // A cleartext password under a password key is never fine.
@@ -412,7 +428,12 @@ impl Detector {
 fn is_numeric_kind(k: PiiType) -> bool {
     matches!(
         k,
-        PiiType::CreditCard | PiiType::Phone | PiiType::Ssn | PiiType::IpAddress | PiiType::NationalId | PiiType::DateOfBirth
+        PiiType::CreditCard
+            | PiiType::Phone
+            | PiiType::Ssn
+            | PiiType::IpAddress
+            | PiiType::NationalId
+            | PiiType::DateOfBirth
     )
 }
 
@@ -439,7 +460,8 @@ fn looks_like_name(v: &[u8]) -> bool {
     if !(1..=4).contains(&words.len()) || s.len() > 60 {
         return false;
     }
-    const NOT_NAMES: &[&str] = &["Unknown", "N/A", "None", "Null", "Test", "Admin", "User", "Guest", "Anonymous", "John Doe", "Jane Doe"];
+    const NOT_NAMES: &[&str] =
+        &["Unknown", "N/A", "None", "Null", "Test", "Admin", "User", "Guest", "Anonymous", "John Doe", "Jane Doe"];
     if NOT_NAMES.iter().any(|n| s.eq_ignore_ascii_case(n)) {
         return false;
     }
@@ -462,7 +484,10 @@ fn passport(bytes: &[u8], after: usize) -> Option<Found> {
             }
             let tok = &bytes[s..i];
             let digits = tok.iter().filter(|c| c.is_ascii_digit()).count();
-            if (6..=9).contains(&tok.len()) && digits >= 5 && tok.iter().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()) {
+            if (6..=9).contains(&tok.len())
+                && digits >= 5
+                && tok.iter().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+            {
                 return Some((s..i, PiiType::NationalId, Confidence::Medium, Some("passport")));
             }
         } else {

@@ -145,7 +145,8 @@ pub(crate) fn scan(bytes: &[u8], ctx: &Context, out: &mut Vec<Found>) {
             break;
         }
         let c = bytes[i];
-        let starts = c.is_ascii_digit() || ((c == b'+' || c == b'(') && bytes.get(i + 1).is_some_and(u8::is_ascii_digit));
+        let starts =
+            c.is_ascii_digit() || ((c == b'+' || c == b'(') && bytes.get(i + 1).is_some_and(u8::is_ascii_digit));
         if !starts {
             i += 1;
             continue;
@@ -180,7 +181,11 @@ pub(crate) fn scan(bytes: &[u8], ctx: &Context, out: &mut Vec<Found>) {
             continue;
         }
         // A house number followed by a capitalised word may start a street address.
-        if t.ng == 1 && t.nd <= 5 && !t.plus && !t.paren && bytes.get(t.end) == Some(&b' ')
+        if t.ng == 1
+            && t.nd <= 5
+            && !t.plus
+            && !t.paren
+            && bytes.get(t.end) == Some(&b' ')
             && bytes.get(t.end + 1).is_some_and(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
         {
             if let Some(mut f) = crate::person::street_after(bytes, t.start, t.end) {
@@ -332,11 +337,21 @@ fn classify(bytes: &[u8], t: &Tok, ctx: &Context, out: &mut Vec<Found>) -> bool 
         return true;
     }
     // Aadhaar 4-4-4 and Canadian SIN 3-3-3, with words around them.
-    if plain && groups == [4, 4, 4] && (t.uniform(b' ') || t.uniform(b'-')) && national::aadhaar(digits) && adj(PiiType::NationalId) > 0 {
+    if plain
+        && groups == [4, 4, 4]
+        && (t.uniform(b' ') || t.uniform(b'-'))
+        && national::aadhaar(digits)
+        && adj(PiiType::NationalId) > 0
+    {
         out.push((span, PiiType::NationalId, Confidence::Medium, Some("in_aadhaar")));
         return true;
     }
-    if plain && groups == [3, 3, 3] && (t.uniform(b' ') || t.uniform(b'-')) && national::sin(digits) && adj(PiiType::NationalId) > 0 {
+    if plain
+        && groups == [3, 3, 3]
+        && (t.uniform(b' ') || t.uniform(b'-'))
+        && national::sin(digits)
+        && adj(PiiType::NationalId) > 0
+    {
         out.push((span, PiiType::NationalId, Confidence::Medium, Some("ca_sin")));
         return true;
     }

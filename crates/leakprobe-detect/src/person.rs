@@ -47,8 +47,30 @@ pub(crate) fn at_cue(bytes: &[u8], start: usize, end: usize, cue: Cue) -> Option
 
 /// Street-type words that end a US/UK-style street address.
 const SUFFIXES: &[&[u8]] = &[
-    b"Street", b"St", b"Avenue", b"Ave", b"Road", b"Rd", b"Boulevard", b"Blvd", b"Lane", b"Ln", b"Drive", b"Dr",
-    b"Court", b"Ct", b"Place", b"Pl", b"Terrace", b"Way", b"Parkway", b"Pkwy", b"Circle", b"Highway", b"Hwy", b"Square",
+    b"Street",
+    b"St",
+    b"Avenue",
+    b"Ave",
+    b"Road",
+    b"Rd",
+    b"Boulevard",
+    b"Blvd",
+    b"Lane",
+    b"Ln",
+    b"Drive",
+    b"Dr",
+    b"Court",
+    b"Ct",
+    b"Place",
+    b"Pl",
+    b"Terrace",
+    b"Way",
+    b"Parkway",
+    b"Pkwy",
+    b"Circle",
+    b"Highway",
+    b"Hwy",
+    b"Square",
 ];
 
 /// `221 Baker Street`, `1600 Pennsylvania Ave`, `12 5th Avenue`: called with the span of a house
@@ -122,7 +144,19 @@ fn name(bytes: &[u8], start: usize, end: usize) -> Option<Found> {
             k -= 1;
         }
         let prefix = bytes[k..start - 1].to_ascii_lowercase();
-        const PEOPLE: &[&[u8]] = &[b"full", b"first", b"last", b"customer", b"patient", b"contact", b"given", b"family", b"holder", b"employee", b"legal"];
+        const PEOPLE: &[&[u8]] = &[
+            b"full",
+            b"first",
+            b"last",
+            b"customer",
+            b"patient",
+            b"contact",
+            b"given",
+            b"family",
+            b"holder",
+            b"employee",
+            b"legal",
+        ];
         if !PEOPLE.contains(&prefix.as_slice()) {
             return None;
         }
@@ -143,7 +177,20 @@ fn name(bytes: &[u8], start: usize, end: usize) -> Option<Found> {
             None => break,
         }
     }
-    const NOT_NAMES: &[&[u8]] = &[b"Customer", b"Sir", b"Madam", b"User", b"Friend", b"Team", b"Admin", b"Null", b"None", b"John Doe", b"Jane Doe", b"Test"];
+    const NOT_NAMES: &[&[u8]] = &[
+        b"Customer",
+        b"Sir",
+        b"Madam",
+        b"User",
+        b"Friend",
+        b"Team",
+        b"Admin",
+        b"Null",
+        b"None",
+        b"John Doe",
+        b"Jane Doe",
+        b"Test",
+    ];
     if NOT_NAMES.iter().any(|n| bytes[s..e].starts_with(n)) {
         return None;
     }

@@ -123,11 +123,7 @@ fn key(value: &str) -> String {
         return format!("{head}{}", "*".repeat(n - head.chars().count()));
     }
     // Prefixes like `sk_live_`, `ghp_`, `xoxb-` say which service the key belongs to.
-    let prefix_end = chars
-        .iter()
-        .take(12)
-        .rposition(|c| *c == '_' || *c == '-')
-        .map_or(4, |i| (i + 1).max(4));
+    let prefix_end = chars.iter().take(12).rposition(|c| *c == '_' || *c == '-').map_or(4, |i| (i + 1).max(4));
     let head: String = chars[..prefix_end.min(n - 4)].iter().collect();
     let tail: String = chars[n - 4..].iter().collect();
     let stars = (n - head.chars().count() - 4).min(24);

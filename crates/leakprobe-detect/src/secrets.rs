@@ -156,11 +156,8 @@ pub(crate) fn at_anchor(bytes: &[u8], start: usize, end: usize, anchor: Anchor) 
                 return None;
             }
             let body = &bytes[end..stop];
-            let conf = if f.test || is_placeholder(body) || entropy(body) < 2.5 {
-                Confidence::Low
-            } else {
-                Confidence::High
-            };
+            let conf =
+                if f.test || is_placeholder(body) || entropy(body) < 2.5 { Confidence::Low } else { Confidence::High };
             let detail = if is_placeholder(body) && !f.test { "placeholder" } else { f.detail };
             Some((start..stop, f.kind, conf, Some(detail)))
         }
@@ -217,9 +214,9 @@ fn jwt(bytes: &[u8], start: usize) -> Option<Found> {
         return Some((start..s_end, PiiType::Token, Confidence::Low, Some("sample")));
     }
     let personal = ["email", "name", "given_name", "family_name", "preferred_username", "phone_number", "upn"];
-    let has_pii = claims.iter().any(|(k, v)| {
-        personal.contains(&k.as_str()) || v.as_str().is_some_and(|s| s.contains('@') && s.contains('.'))
-    });
+    let has_pii = claims
+        .iter()
+        .any(|(k, v)| personal.contains(&k.as_str()) || v.as_str().is_some_and(|s| s.contains('@') && s.contains('.')));
     Some((start..s_end, PiiType::Token, Confidence::High, Some(if has_pii { "pii" } else { "jwt" })))
 }
 
@@ -297,10 +294,14 @@ pub(crate) fn entropy(s: &[u8]) -> f64 {
         counts[c as usize] += 1;
     }
     let n = s.len() as f64;
-    counts.iter().filter(|c| **c > 0).map(|&c| {
-        let p = f64::from(c) / n;
-        -p * p.log2()
-    }).sum()
+    counts
+        .iter()
+        .filter(|c| **c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / n;
+            -p * p.log2()
+        })
+        .sum()
 }
 
 /// Values people put where a real secret would go, in docs, templates and masked logs.
@@ -310,15 +311,52 @@ pub(crate) fn is_placeholder(v: &[u8]) -> bool {
     }
     let lower = v.to_ascii_lowercase();
     const WORDS: &[&[u8]] = &[
-        b"example", b"xxxx", b"your", b"placeholder", b"dummy", b"sample", b"redacted", b"filtered",
-        b"changeme", b"change_me", b"<", b">", b"${", b"{{", b"%s", b"****", b"...", b"todo", b"fake",
-        b"insert", b"replace", b"0000000", b"1234567890", b"abcdef123", b"test", b"masked",
+        b"example",
+        b"xxxx",
+        b"your",
+        b"placeholder",
+        b"dummy",
+        b"sample",
+        b"redacted",
+        b"filtered",
+        b"changeme",
+        b"change_me",
+        b"<",
+        b">",
+        b"${",
+        b"{{",
+        b"%s",
+        b"****",
+        b"...",
+        b"todo",
+        b"fake",
+        b"insert",
+        b"replace",
+        b"0000000",
+        b"1234567890",
+        b"abcdef123",
+        b"test",
+        b"masked",
     ];
     WORDS.iter().any(|w| memchr::memmem::find(&lower, w).is_some())
         || matches!(
             lower.as_slice(),
-            b"null" | b"none" | b"nil" | b"undefined" | b"true" | b"false" | b"secret" | b"password"
-                | b"string" | b"token" | b"pass" | b"n/a" | b"-" | b"?" | b"''" | b"\"\""
+            b"null"
+                | b"none"
+                | b"nil"
+                | b"undefined"
+                | b"true"
+                | b"false"
+                | b"secret"
+                | b"password"
+                | b"string"
+                | b"token"
+                | b"pass"
+                | b"n/a"
+                | b"-"
+                | b"?"
+                | b"''"
+                | b"\"\""
         )
 }
 
@@ -342,8 +380,19 @@ pub(crate) enum Ident {
 pub(crate) fn is_one_time_code_key(norm: &[u8]) -> bool {
     const EXACT: &[&[u8]] = &[b"otp", b"pin", b"pincode", b"passcode", b"onetimecode", b"onetimepassword", b"totp"];
     const SUFFIXES: &[&[u8]] = &[
-        b"resetcode", b"resetpin", b"resettoken", b"verificationcode", b"confirmationcode", b"mfacode",
-        b"twofactorcode", b"2facode", b"smscode", b"otpcode", b"otp", b"emailcode", b"logincode",
+        b"resetcode",
+        b"resetpin",
+        b"resettoken",
+        b"verificationcode",
+        b"confirmationcode",
+        b"mfacode",
+        b"twofactorcode",
+        b"2facode",
+        b"smscode",
+        b"otpcode",
+        b"otp",
+        b"emailcode",
+        b"logincode",
     ];
     EXACT.contains(&norm) || SUFFIXES.iter().any(|w| norm.ends_with(w))
 }
@@ -356,16 +405,59 @@ pub(crate) fn ident(norm: &[u8]) -> Option<Ident> {
         return Some(Ident::Token);
     }
     const NOT_VALUES: &[&[u8]] = &[
-        b"bypass", b"compass", b"passenger", b"passage", b"passive", b"passed", b"passing", b"passes",
-        b"passport", b"reset", b"forgot", b"policy", b"length", b"minlen", b"maxlen", b"expire", b"expiry",
-        b"expiration", b"changed", b"strength", b"rule", b"hint", b"url", b"field", b"label", b"type",
-        b"enabled", b"required", b"count", b"used", b"limit", b"ttl", b"updated", b"created", b"path",
-        b"file", b"name", b"id", b"lastfour", b"set", b"format", b"maxtokens", b"ms", b"version",
+        b"bypass",
+        b"compass",
+        b"passenger",
+        b"passage",
+        b"passive",
+        b"passed",
+        b"passing",
+        b"passes",
+        b"passport",
+        b"reset",
+        b"forgot",
+        b"policy",
+        b"length",
+        b"minlen",
+        b"maxlen",
+        b"expire",
+        b"expiry",
+        b"expiration",
+        b"changed",
+        b"strength",
+        b"rule",
+        b"hint",
+        b"url",
+        b"field",
+        b"label",
+        b"type",
+        b"enabled",
+        b"required",
+        b"count",
+        b"used",
+        b"limit",
+        b"ttl",
+        b"updated",
+        b"created",
+        b"path",
+        b"file",
+        b"name",
+        b"id",
+        b"lastfour",
+        b"set",
+        b"format",
+        b"maxtokens",
+        b"ms",
+        b"version",
     ];
     if NOT_VALUES.iter().any(|w| norm.ends_with(w) || (w.len() >= 5 && has(w))) {
         return None;
     }
-    let pass = has(b"password") || has(b"passwd") || has(b"pwd") || has(b"passphrase") || norm == b"pass"
+    let pass = has(b"password")
+        || has(b"passwd")
+        || has(b"pwd")
+        || has(b"passphrase")
+        || norm == b"pass"
         || norm.ends_with(b"pass");
     if pass && (has(b"hash") || has(b"digest") || has(b"crypt")) {
         return Some(Ident::PasswordHash);
@@ -400,7 +492,10 @@ pub(crate) fn is_directory(v: &[u8]) -> bool {
 
 /// UUIDs are identifiers; under a `key` field they name a record, they do not unlock anything.
 fn is_uuid(v: &[u8]) -> bool {
-    v.len() == 36 && v.iter().enumerate().all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { *c == b'-' } else { c.is_ascii_hexdigit() })
+    v.len() == 36
+        && v.iter()
+            .enumerate()
+            .all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { *c == b'-' } else { c.is_ascii_hexdigit() })
 }
 
 fn is_hex_digest(v: &[u8]) -> bool {
@@ -418,8 +513,11 @@ pub(crate) fn judge(id: Ident, v: &[u8], has_format: bool) -> Option<(PiiType, C
             // An unsalted digest next to a password key: crackable with a lookup table.
             Some((PiiType::PasswordHash, Confidence::Medium, Some("unsalted_digest")))
         }
-        Ident::PasswordHash => (v.len() >= 16 && !is_placeholder(v) && entropy(v) >= 3.0)
-            .then_some((PiiType::PasswordHash, Confidence::Medium, None)),
+        Ident::PasswordHash => (v.len() >= 16 && !is_placeholder(v) && entropy(v) >= 3.0).then_some((
+            PiiType::PasswordHash,
+            Confidence::Medium,
+            None,
+        )),
         Ident::Password => {
             if is_placeholder(v) || v.starts_with(b"http") || is_directory(v) || v.len() > 128 {
                 return None;
@@ -529,7 +627,8 @@ fn is_expression(v: &[u8]) -> bool {
     }
     // Member access `a.b.c` where every part is an identifier (`e.target.value`, `o.a.SECRET`).
     let parts: Vec<&[u8]> = v.split(|c| *c == b'.').collect();
-    let identifiers = parts.iter().all(|p| p.first().is_some_and(|c| ident_start(*c)) && p.iter().all(|c| ident_char(*c)));
+    let identifiers =
+        parts.iter().all(|p| p.first().is_some_and(|c| ident_start(*c)) && p.iter().all(|c| ident_char(*c)));
     if !identifiers {
         return false;
     }
@@ -545,14 +644,27 @@ fn is_expression(v: &[u8]) -> bool {
     if parts.len() > 1 {
         // `smtp.mailbox.org` is a host, not member access: lower-case labels, no well-known root.
         let host_like = parts.iter().all(|p| p.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
-        let code_root = parts[0].len() <= 2 || matches!(parts[0], b"this" | b"self" | b"window" | b"process" | b"document");
+        let code_root =
+            parts[0].len() <= 2 || matches!(parts[0], b"this" | b"self" | b"window" | b"process" | b"document");
         return !host_like || code_root || about_secret;
     }
     // A bare identifier: minified names (`n`, `e`, `t`), JavaScript keywords and values, or a
     // name that is itself about the secret (`secret=SECRET`, `password: passwordInput`).
     v.len() <= 2
         || about_secret
-        || matches!(lower.as_slice(), b"this" | b"void" | b"new" | b"typeof" | b"await" | b"function" | b"null" | b"undefined" | b"true" | b"false")
+        || matches!(
+            lower.as_slice(),
+            b"this"
+                | b"void"
+                | b"new"
+                | b"typeof"
+                | b"await"
+                | b"function"
+                | b"null"
+                | b"undefined"
+                | b"true"
+                | b"false"
+        )
 }
 
 #[cfg(test)]
@@ -566,8 +678,16 @@ mod tests {
         assert_eq!(ident(b"passwordresetexpires"), None);
         assert_eq!(ident(b"clientsecret"), Some(Ident::Secret));
         assert_eq!(ident(b"xapikey"), Some(Ident::ApiKey));
-        assert!(is_one_time_code_key(b"resetpin") && is_one_time_code_key(b"otp") && is_one_time_code_key(b"passwordresettoken"));
-        assert!(!is_one_time_code_key(b"pinned") && !is_one_time_code_key(b"shipping") && !is_one_time_code_key(b"otpexpires"));
+        assert!(
+            is_one_time_code_key(b"resetpin")
+                && is_one_time_code_key(b"otp")
+                && is_one_time_code_key(b"passwordresettoken")
+        );
+        assert!(
+            !is_one_time_code_key(b"pinned")
+                && !is_one_time_code_key(b"shipping")
+                && !is_one_time_code_key(b"otpexpires")
+        );
         assert_eq!(judge(Ident::OneTimeCode, b"482913", false).map(|j| j.0), Some(PiiType::Secret));
         assert_eq!(judge(Ident::OneTimeCode, b"0000", false), None, "a placeholder");
         assert_eq!(ident(b"tokentype"), None);

@@ -79,7 +79,14 @@ fn corpus_precision_and_recall() {
                     t.tp += 1;
                 } else {
                     t.fp += 1;
-                    errors.push(format!("FP {}:{} {} {:?} in {}", kind.as_str(), n + 1, m.kind.as_str(), m.value, case.text));
+                    errors.push(format!(
+                        "FP {}:{} {} {:?} in {}",
+                        kind.as_str(),
+                        n + 1,
+                        m.kind.as_str(),
+                        m.value,
+                        case.text
+                    ));
                 }
             }
             for (k, r) in &case.expected {

@@ -367,10 +367,7 @@ impl Client {
 
     /// Resolves a probe target against the base URL and refuses anything off-origin.
     pub fn resolve(&self, target: &str) -> Result<Url, ScanError> {
-        let url = self
-            .base
-            .join(target)
-            .map_err(|e| ScanError::OutOfScope(format!("{target}: {e}")))?;
+        let url = self.base.join(target).map_err(|e| ScanError::OutOfScope(format!("{target}: {e}")))?;
         if url.origin() != self.base.origin() {
             return Err(ScanError::OutOfScope(url.to_string()));
         }
@@ -438,10 +435,7 @@ impl Client {
         }
         let truncated = self.truncated.load(Ordering::Relaxed);
         if truncated > 0 {
-            reasons.push(format!(
-                "{truncated} response body(ies) cut at {} KiB",
-                self.body_cap / 1024
-            ));
+            reasons.push(format!("{truncated} response body(ies) cut at {} KiB", self.body_cap / 1024));
         }
         reasons
     }
@@ -452,8 +446,8 @@ impl Client {
             let exchange = self.fetch_once(&probe, &url).await?;
             let status = exchange.status.unwrap_or(0);
             if (status == 429 || status == 503) && attempt < MAX_BACKOFF_RETRIES {
-                let wait = retry_after(&exchange.headers)
-                    .or((status == 429).then(|| Duration::from_secs(1 << attempt)));
+                let wait =
+                    retry_after(&exchange.headers).or((status == 429).then(|| Duration::from_secs(1 << attempt)));
                 if let Some(wait) = wait {
                     self.throttled.store(true, Ordering::Relaxed);
                     let wait = wait.min(MAX_RETRY_AFTER);

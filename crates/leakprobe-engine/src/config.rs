@@ -79,8 +79,9 @@ impl ScanConfig {
     /// Moves `--header` values that carry credentials into an identity named `cli`, so that probes
     /// meant to be anonymous are anonymous; other headers stay on every request.
     pub fn credential_headers_as_identity(&mut self) {
-        let (credentials, others): (Vec<_>, Vec<_>) =
-            std::mem::take(&mut self.headers).into_iter().partition(|(name, _)| crate::identity::is_credential_header(name));
+        let (credentials, others): (Vec<_>, Vec<_>) = std::mem::take(&mut self.headers)
+            .into_iter()
+            .partition(|(name, _)| crate::identity::is_credential_header(name));
         self.headers = others;
         if !credentials.is_empty() {
             self.identities.insert(
@@ -114,9 +115,7 @@ pub fn is_loopback(url: &Url) -> bool {
 /// A scan target: an absolute http(s) URL with a host. The path, if any, is where scanning starts.
 pub fn parse_target(input: &str) -> Result<Url, ScanError> {
     if !input.contains("://") {
-        return Err(ScanError::Config(format!(
-            "`{input}` has no scheme; did you mean http://{input} ?"
-        )));
+        return Err(ScanError::Config(format!("`{input}` has no scheme; did you mean http://{input} ?")));
     }
     let url = Url::parse(input.trim()).map_err(|e| {
         ScanError::Config(format!("`{input}` is not a valid URL ({e}); expected e.g. http://127.0.0.1:5000"))

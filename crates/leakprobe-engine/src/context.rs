@@ -82,13 +82,24 @@ impl ScanContext {
 
 /// Kinds that a script or stylesheet can leak: credentials written into the code.
 fn is_secret_kind(kind: PiiType) -> bool {
-    matches!(kind, PiiType::ApiKey | PiiType::Token | PiiType::Secret | PiiType::PrivateKey | PiiType::Password | PiiType::PasswordHash)
+    matches!(
+        kind,
+        PiiType::ApiKey
+            | PiiType::Token
+            | PiiType::Secret
+            | PiiType::PrivateKey
+            | PiiType::Password
+            | PiiType::PasswordHash
+    )
 }
 
 fn is_code_or_style(ex: &Exchange) -> bool {
     let ct = ex.content_type().to_ascii_lowercase();
     let ext = ex.path().rsplit('.').next().unwrap_or_default().to_ascii_lowercase();
-    ct.contains("javascript") || ct.contains("ecmascript") || ct.starts_with("text/css") || matches!(ext.as_str(), "js" | "mjs" | "cjs" | "map" | "css")
+    ct.contains("javascript")
+        || ct.contains("ecmascript")
+        || ct.starts_with("text/css")
+        || matches!(ext.as_str(), "js" | "mjs" | "cjs" | "map" | "css")
 }
 
 /// Case and punctuation do not make a value new: `4111-1111-1111-1111` in the path is the

@@ -15,11 +15,23 @@ use crate::error::ScanError;
 
 #[derive(Clone, PartialEq, Eq)]
 pub enum Credential {
-    Basic { user: String, password: String },
+    Basic {
+        user: String,
+        password: String,
+    },
     Bearer(String),
-    Header { name: String, value: String },
-    Query { name: String, value: String },
-    Cookie { name: String, value: String },
+    Header {
+        name: String,
+        value: String,
+    },
+    Query {
+        name: String,
+        value: String,
+    },
+    Cookie {
+        name: String,
+        value: String,
+    },
     /// Several headers at once: what `--header` flags that carry credentials become.
     Headers(Vec<(String, String)>),
 }
@@ -96,7 +108,10 @@ pub struct Signer {
 
 impl fmt::Debug for Signer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Signer").field("algorithm", &self.algorithm).field("header", &self.header).finish_non_exhaustive()
+        f.debug_struct("Signer")
+            .field("algorithm", &self.algorithm)
+            .field("header", &self.header)
+            .finish_non_exhaustive()
     }
 }
 
@@ -218,7 +233,10 @@ pub struct SignConfig {
 
 impl fmt::Debug for SignConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SignConfig").field("algorithm", &self.algorithm).field("header", &self.header).finish_non_exhaustive()
+        f.debug_struct("SignConfig")
+            .field("algorithm", &self.algorithm)
+            .field("header", &self.header)
+            .finish_non_exhaustive()
     }
 }
 
@@ -283,10 +301,12 @@ impl IdentityConfig {
 fn expand_json(value: &serde_json::Value) -> Result<serde_json::Value, String> {
     Ok(match value {
         serde_json::Value::String(s) => serde_json::Value::String(expand_env(s)?),
-        serde_json::Value::Array(items) => serde_json::Value::Array(items.iter().map(expand_json).collect::<Result<_, _>>()?),
-        serde_json::Value::Object(map) => {
-            serde_json::Value::Object(map.iter().map(|(k, v)| Ok((k.clone(), expand_json(v)?))).collect::<Result<_, String>>()?)
+        serde_json::Value::Array(items) => {
+            serde_json::Value::Array(items.iter().map(expand_json).collect::<Result<_, _>>()?)
         }
+        serde_json::Value::Object(map) => serde_json::Value::Object(
+            map.iter().map(|(k, v)| Ok((k.clone(), expand_json(v)?))).collect::<Result<_, String>>()?,
+        ),
         other => other.clone(),
     })
 }
@@ -305,7 +325,8 @@ impl Identity {
             return Err(bad("the name must be letters, digits, - or _"));
         }
         let spec = expand_env(spec).map_err(|v| bad(&format!("environment variable {v} is not set")))?;
-        let (kind, rest) = spec.split_once(':').ok_or_else(|| bad("expected KIND:… (basic, bearer, header, query, cookie)"))?;
+        let (kind, rest) =
+            spec.split_once(':').ok_or_else(|| bad("expected KIND:… (basic, bearer, header, query, cookie)"))?;
         let pair = |sep: char| rest.split_once(sep).map(|(a, b)| (a.trim().to_string(), b.to_string()));
         let credential = match kind {
             "basic" => pair(':').map(|(user, password)| Credential::Basic { user, password }),
@@ -328,9 +349,9 @@ impl Identity {
                 out.push(base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")));
             }
             Some(Credential::Bearer(t)) => out.push(t.clone()),
-            Some(Credential::Header { value, .. } | Credential::Query { value, .. } | Credential::Cookie { value, .. }) => {
-                out.push(value.clone())
-            }
+            Some(
+                Credential::Header { value, .. } | Credential::Query { value, .. } | Credential::Cookie { value, .. },
+            ) => out.push(value.clone()),
             Some(Credential::Headers(all)) => {
                 for (_, value) in all {
                     out.push(value.clone());
@@ -369,7 +390,8 @@ impl Identity {
         if let Some(Credential::Bearer(token)) = &self.credential {
             out.extend(jwt_identity_claims(token));
         }
-        let mut out: Vec<String> = out.into_iter().map(|m| m.trim().to_ascii_lowercase()).filter(|m| m.len() >= 3).collect();
+        let mut out: Vec<String> =
+            out.into_iter().map(|m| m.trim().to_ascii_lowercase()).filter(|m| m.len() >= 3).collect();
         out.sort();
         out.dedup();
         out
@@ -388,7 +410,9 @@ fn jwt_identity_claims(token: &str) -> Vec<String> {
     let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(claims.trim_end_matches('=')) else {
         return Vec::new();
     };
-    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(&bytes) else { return Vec::new() };
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Vec::new();
+    };
     ["email", "preferred_username", "username", "name"]
         .iter()
         .filter_map(|k| map.get(*k).and_then(|v| v.as_str()).map(str::to_string))
@@ -417,15 +441,24 @@ mod tests {
     #[test]
     fn parses_every_kind_and_hides_secrets_in_debug() {
         let id = Identity::parse("alice=basic:alice:s3cret:with:colons").expect("basic");
-        assert_eq!(id.credential, Some(Credential::Basic { user: "alice".into(), password: "s3cret:with:colons".into() }));
+        assert_eq!(
+            id.credential,
+            Some(Credential::Basic { user: "alice".into(), password: "s3cret:with:colons".into() })
+        );
         assert!(!format!("{id:?}").contains("s3cret"));
         assert!(matches!(Identity::parse("b=bearer:tok123").expect("bearer").credential, Some(Credential::Bearer(_))));
         assert!(matches!(
             Identity::parse("k=header:X-Api-Key: abc123").expect("header").credential,
             Some(Credential::Header { ref name, ref value }) if name == "X-Api-Key" && value == "abc123"
         ));
-        assert!(matches!(Identity::parse("q=query:api_key=abc123").expect("query").credential, Some(Credential::Query { .. })));
-        assert!(matches!(Identity::parse("c=cookie:session=abc123").expect("cookie").credential, Some(Credential::Cookie { .. })));
+        assert!(matches!(
+            Identity::parse("q=query:api_key=abc123").expect("query").credential,
+            Some(Credential::Query { .. })
+        ));
+        assert!(matches!(
+            Identity::parse("c=cookie:session=abc123").expect("cookie").credential,
+            Some(Credential::Cookie { .. })
+        ));
     }
 
     #[test]
@@ -457,7 +490,13 @@ mod tests {
             timestamp_header: None,
             nonce_header: None,
         };
-        let input = SignInput { method: "POST", path_and_query: "/", body: b"what do ya want for nothing?", timestamp: 0, nonce: "" };
+        let input = SignInput {
+            method: "POST",
+            path_and_query: "/",
+            body: b"what do ya want for nothing?",
+            timestamp: 0,
+            nonce: "",
+        };
         assert_eq!(signer.sign(&input), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
     }
 }

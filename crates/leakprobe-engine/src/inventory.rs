@@ -179,7 +179,6 @@ impl Inventory {
         self.endpoints.get_mut(template)
     }
 
-
     /// The template a concrete path belongs to, for a response or a probe: the path itself when it
     /// is an endpoint, a known template one of whose examples it is or whose placeholders it fills
     /// (with any value: a probe's `leakprobe'"` is still `/users/{id}`; `/items/search` is its own
@@ -285,10 +284,7 @@ impl Inventory {
 
 /// `/users/7/orders/3f2a…` → `/users/{id}/orders/{id}`.
 pub fn fold_path(path: &str) -> String {
-    path.split('/')
-        .map(|seg| if is_id_segment(seg) { "{id}" } else { seg })
-        .collect::<Vec<_>>()
-        .join("/")
+    path.split('/').map(|seg| if is_id_segment(seg) { "{id}" } else { seg }).collect::<Vec<_>>().join("/")
 }
 
 /// Whether `seg` may fill the placeholder `t` of `endpoint`'s template.
@@ -314,11 +310,7 @@ const ROUTE_WORDS: &str = include_str!("../data/route-words.txt");
 /// Collections whose members are addressed by name (`/users/alice`): from this data file's
 /// `collections:` line.
 static NAMED_COLLECTIONS: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
-    ROUTE_WORDS
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("collections:"))
-        .flat_map(str::split_whitespace)
-        .collect()
+    ROUTE_WORDS.lines().filter_map(|l| l.trim().strip_prefix("collections:")).flat_map(str::split_whitespace).collect()
 });
 static ROUTE_WORD_SET: std::sync::LazyLock<BTreeSet<&'static str>> = std::sync::LazyLock::new(|| {
     ROUTE_WORDS
@@ -351,14 +343,15 @@ pub fn is_id_segment(seg: &str) -> bool {
         return false;
     }
     let all_digits = seg.bytes().all(|b| b.is_ascii_digit());
-    let uuid = seg.len() == 36
-        && seg.bytes().enumerate().all(|(i, b)| {
-            if matches!(i, 8 | 13 | 18 | 23) {
-                b == b'-'
-            } else {
-                b.is_ascii_hexdigit()
-            }
-        });
+    let uuid =
+        seg.len() == 36
+            && seg.bytes().enumerate().all(|(i, b)| {
+                if matches!(i, 8 | 13 | 18 | 23) {
+                    b == b'-'
+                } else {
+                    b.is_ascii_hexdigit()
+                }
+            });
     let hex = seg.len() >= 16 && seg.bytes().all(|b| b.is_ascii_hexdigit());
     // Opaque tokens (Mongo ids, hashids, ulids) mix digits and letters and are long.
     let opaque = seg.len() >= 20

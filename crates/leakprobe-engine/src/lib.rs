@@ -18,19 +18,19 @@ pub mod config;
 pub mod content;
 pub mod context;
 pub mod discovery;
-pub mod fingerprints;
 mod error;
+pub mod exercise;
+pub mod fingerprints;
 pub mod identity;
 pub mod inventory;
 pub mod report;
 pub mod requests;
-pub mod exercise;
 pub mod schedule;
 pub mod scoring;
 pub mod soft404;
 pub mod tls;
-pub mod words;
 mod triage;
+pub mod words;
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -163,7 +163,8 @@ fn build_report(
         .map(|(category, mut findings)| {
             findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.endpoint.cmp(&b.endpoint)));
             let score = scoring::score(&scoring::ledger(&findings));
-            let severity = findings.iter().map(|f| f.severity).max().map_or(CategorySeverity::None, CategorySeverity::Some);
+            let severity =
+                findings.iter().map(|f| f.severity).max().map_or(CategorySeverity::None, CategorySeverity::Some);
             (category, CategoryReport { score, grade: Grade::from_score(score), severity, findings })
         })
         .collect::<BTreeMap<_, _>>();
@@ -205,7 +206,11 @@ fn coverage(ctx: &ScanContext, checks: Vec<report::CheckCoverage>) -> Coverage {
         .map(|c| c.check.as_str())
         .collect();
     if !skipped.is_empty() {
-        incomplete.push(format!("{} check(s) left work undone (budget or time limit): {}", skipped.len(), skipped.join(", ")));
+        incomplete.push(format!(
+            "{} check(s) left work undone (budget or time limit): {}",
+            skipped.len(),
+            skipped.join(", ")
+        ));
     }
     Coverage {
         endpoints: ctx.inventory.len(),

@@ -433,11 +433,8 @@ pub struct Report {
 impl Report {
     /// All findings, most severe first.
     pub fn findings(&self) -> impl Iterator<Item = (Category, &Finding)> {
-        let mut all: Vec<_> = self
-            .categories
-            .iter()
-            .flat_map(|(c, r)| r.findings.iter().map(move |f| (*c, f)))
-            .collect();
+        let mut all: Vec<_> =
+            self.categories.iter().flat_map(|(c, r)| r.findings.iter().map(move |f| (*c, f))).collect();
         all.sort_by_key(|f| std::cmp::Reverse(f.1.severity));
         all.into_iter()
     }

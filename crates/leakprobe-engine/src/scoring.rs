@@ -61,7 +61,8 @@ pub fn rescore(report: &mut Report) {
         let active: Vec<&Finding> = category.findings.iter().filter(|f| f.is_active()).collect();
         category.score = score(&ledger(active.iter().copied()));
         category.grade = Grade::from_score(category.score);
-        category.severity = active.iter().map(|f| f.severity).max().map_or(CategorySeverity::None, CategorySeverity::Some);
+        category.severity =
+            active.iter().map(|f| f.severity).max().map_or(CategorySeverity::None, CategorySeverity::Some);
     }
     report.ledger = ledger(report.categories.values().flat_map(|c| &c.findings).filter(|f| f.is_active()));
     report.score = score(&report.ledger);
@@ -130,10 +131,14 @@ mod tests {
     fn rescore_leaves_suppressed_findings_out_of_every_score() {
         use crate::report::{Category, CategoryReport, Coverage, Suppressed, Tool};
         let mut suppressed = finding("b", "2", Severity::Critical);
-        suppressed.suppressed = Some(Suppressed { rule: "check = \"b\"".into(), reason: "accepted".into(), expires: None });
+        suppressed.suppressed =
+            Some(Suppressed { rule: "check = \"b\"".into(), reason: "accepted".into(), expires: None });
         let findings = vec![suppressed, finding("a", "1", Severity::Medium)];
         let mut categories = std::collections::BTreeMap::new();
-        categories.insert(Category::Cors, CategoryReport { score: 0, grade: Grade::F, severity: CategorySeverity::None, findings });
+        categories.insert(
+            Category::Cors,
+            CategoryReport { score: 0, grade: Grade::F, severity: CategorySeverity::None, findings },
+        );
         let mut report = Report {
             schema_version: "1".into(),
             tool: Tool { name: "leakprobe".into(), version: "0".into() },

@@ -59,11 +59,8 @@ impl ServerCertVerifier for RecordingVerifier {
         ocsp: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let verdict =
-            self.inner
-                .verify_server_cert(end_entity, intermediates, server_name, ocsp, now);
-        *self.verdict.lock().unwrap_or_else(|p| p.into_inner()) =
-            verdict.err().map(|e| e.to_string());
+        let verdict = self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp, now);
+        *self.verdict.lock().unwrap_or_else(|p| p.into_inner()) = verdict.err().map(|e| e.to_string());
         Ok(ServerCertVerified::assertion())
     }
 
@@ -96,11 +93,7 @@ pub async fn probe(target: &Url, extra_roots: &[Vec<u8>], timeout: Duration) -> 
     if target.scheme() != "https" {
         return None;
     }
-    let host = target
-        .host_str()?
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_string();
+    let host = target.host_str()?.trim_start_matches('[').trim_end_matches(']').to_string();
     let port = target.port_or_known_default()?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
 
@@ -111,16 +104,9 @@ pub async fn probe(target: &Url, extra_roots: &[Vec<u8>], timeout: Duration) -> 
             let _ = roots.add(cert);
         }
     }
-    let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(
-        Arc::new(roots),
-        provider.clone(),
-    )
-    .build()
-    .ok()?;
-    let verifier = Arc::new(RecordingVerifier {
-        inner: webpki,
-        verdict: Mutex::new(None),
-    });
+    let webpki =
+        rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone()).build().ok()?;
+    let verifier = Arc::new(RecordingVerifier { inner: webpki, verdict: Mutex::new(None) });
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .ok()?
@@ -131,27 +117,15 @@ pub async fn probe(target: &Url, extra_roots: &[Vec<u8>], timeout: Duration) -> 
     let name = ServerName::try_from(host.clone()).ok()?;
 
     let handshake = async {
-        let tcp = tokio::net::TcpStream::connect((host.as_str(), port))
-            .await
-            .ok()?;
+        let tcp = tokio::net::TcpStream::connect((host.as_str(), port)).await.ok()?;
         let tls = connector.connect(name, tcp).await.ok()?;
         let (_, session) = tls.get_ref();
         let leaf = session.peer_certificates().and_then(|c| c.first());
         let validity = leaf.and_then(|c| leaf_facts(c));
         Some(TlsFacts {
-            protocol: session
-                .protocol_version()
-                .map(|v| format!("{v:?}"))
-                .unwrap_or_default(),
-            cipher_suite: session
-                .negotiated_cipher_suite()
-                .map(|c| format!("{:?}", c.suite()))
-                .unwrap_or_default(),
-            certificate_error: verifier
-                .verdict
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .clone(),
+            protocol: session.protocol_version().map(|v| format!("{v:?}")).unwrap_or_default(),
+            cipher_suite: session.negotiated_cipher_suite().map(|c| format!("{:?}", c.suite())).unwrap_or_default(),
+            certificate_error: verifier.verdict.lock().unwrap_or_else(|p| p.into_inner()).clone(),
             certificate_der_len: leaf.map_or(0, |c| c.len()),
             not_after: validity.as_ref().map(|v| v.not_after.clone()),
             expires_in_days: validity.as_ref().map(|v| v.expires_in_days),
@@ -160,15 +134,12 @@ pub async fn probe(target: &Url, extra_roots: &[Vec<u8>], timeout: Duration) -> 
         })
     };
     let legacy_timeout = timeout.min(LEGACY_PROBE_TIMEOUT);
-    let legacy =
-        futures::future::join_all(legacy::LEGACY_VERSIONS.iter().map(|&(version, name)| {
-            let host = host.as_str();
-            async move {
-                (legacy::probe(host, port, version, legacy_timeout).await
-                    == legacy::Outcome::Accepted)
-                    .then_some(name)
-            }
-        }));
+    let legacy = futures::future::join_all(legacy::LEGACY_VERSIONS.iter().map(|&(version, name)| {
+        let host = host.as_str();
+        async move {
+            (legacy::probe(host, port, version, legacy_timeout).await == legacy::Outcome::Accepted).then_some(name)
+        }
+    }));
     let (facts, legacy) = tokio::join!(tokio::time::timeout(timeout, handshake), legacy);
     let mut facts = facts.ok().flatten()?;
     facts.legacy_protocols = legacy.into_iter().flatten().map(str::to_string).collect();

@@ -42,7 +42,11 @@ fn origin_wide_facts(
 ) -> BTreeSet<(&'static str, String)> {
     let mut seen: BTreeMap<(&'static str, String), BTreeSet<String>> = BTreeMap::new();
     for (check, hit) in hits.iter().filter(|(_, h)| h.method == "*") {
-        let endpoint = if hit.path == "*" { "*".to_string() } else { inventory.template_of(hit.path.split('?').next().unwrap_or("/")) };
+        let endpoint = if hit.path == "*" {
+            "*".to_string()
+        } else {
+            inventory.template_of(hit.path.split('?').next().unwrap_or("/"))
+        };
         seen.entry((check.id, hit.kind.clone())).or_default().insert(endpoint);
     }
     seen.into_iter()
@@ -110,7 +114,11 @@ pub fn merge(
             }
         }
         let instance = hit.path;
-        if instance != "*" && endpoint != "*" && finding.instances.len() < MAX_INSTANCES && !finding.instances.contains(&instance) {
+        if instance != "*"
+            && endpoint != "*"
+            && finding.instances.len() < MAX_INSTANCES
+            && !finding.instances.contains(&instance)
+        {
             finding.instances.push(instance);
         }
     }
@@ -134,8 +142,11 @@ pub fn merge(
 /// the same endpoint would say it again with model-serialisation advice. Its kinds move to the
 /// file's finding and it goes.
 fn fold_owned_data(findings: &mut Vec<(&'static CheckInfo, Finding)>) {
-    let owned: BTreeSet<String> =
-        findings.iter().filter(|(c, _)| c.category == Category::SensitiveFiles).map(|(_, f)| f.endpoint.clone()).collect();
+    let owned: BTreeSet<String> = findings
+        .iter()
+        .filter(|(c, _)| c.category == Category::SensitiveFiles)
+        .map(|(_, f)| f.endpoint.clone())
+        .collect();
     let mut kinds: BTreeMap<String, Vec<PiiType>> = BTreeMap::new();
     for (_, f) in findings.iter().filter(|(_, f)| f.check == PII_IN_RESPONSE && owned.contains(&f.endpoint)) {
         kinds.entry(f.endpoint.clone()).or_default().extend(f.pii_types.iter().copied());
@@ -171,7 +182,9 @@ fn link_root_causes(findings: &mut [(&'static CheckInfo, Finding)]) {
             // customer's e-mail); the generic finding on the same endpoint adds nothing new.
             let (endpoint, kinds) = (f.endpoint.clone(), f.pii_types.clone());
             id_of(findings, &|r| {
-                ERROR_PAGES.contains(&r.check.as_str()) && r.endpoint == endpoint && kinds.iter().all(|k| r.pii_types.contains(k))
+                ERROR_PAGES.contains(&r.check.as_str())
+                    && r.endpoint == endpoint
+                    && kinds.iter().all(|k| r.pii_types.contains(k))
             })
         } else {
             None
@@ -225,7 +238,10 @@ mod tests {
     #[test]
     fn one_leak_on_several_methods_is_one_finding_whose_id_ignores_methods() {
         let check = crate::checks::find("pii_in_response").expect("registered");
-        let hits = ["OPTIONS", "GET", "LEAKPROBE", "POST", "HEAD"].iter().map(|m| (check, hit(m, "/console", "pii"))).collect();
+        let hits = ["OPTIONS", "GET", "LEAKPROBE", "POST", "HEAD"]
+            .iter()
+            .map(|m| (check, hit(m, "/console", "pii")))
+            .collect();
         let findings = merge(hits, &Inventory::default(), &BTreeSet::new());
         assert_eq!(findings.len(), 1);
         let f = &findings[0].1;
@@ -237,7 +253,8 @@ mod tests {
     #[test]
     fn a_header_on_one_path_is_that_paths_and_on_most_paths_the_origins() {
         let check = crate::checks::find("powered_by_disclosure").expect("registered");
-        let answered: BTreeSet<String> = ["/", "/health", "/api/users", "/api/orders"].iter().map(|s| s.to_string()).collect();
+        let answered: BTreeSet<String> =
+            ["/", "/health", "/api/users", "/api/orders"].iter().map(|s| s.to_string()).collect();
         let one = merge(vec![(check, hit("*", "/health", "X-Powered-By: x"))], &Inventory::default(), &answered);
         assert_eq!(one[0].1.endpoint, "/health");
         let many = ["/", "/health", "/api/users"].iter().map(|p| (check, hit("*", p, "X-Powered-By: x"))).collect();

@@ -120,7 +120,8 @@ mod tests {
         ] {
             assert!(names_state_change(path), "{path}");
         }
-        for path in ["/api/presets", "/api/users/1", "/api/dropdown-options", "/api/initials", "/", "/api/v1/register"] {
+        for path in ["/api/presets", "/api/users/1", "/api/dropdown-options", "/api/initials", "/", "/api/v1/register"]
+        {
             assert!(!names_state_change(path), "{path}");
         }
         assert!(ends_session("/auth/logout"));

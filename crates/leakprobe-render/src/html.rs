@@ -241,7 +241,9 @@ pub fn render(report: &Report) -> String {
             report.grade
         );
     }
-    h.push_str("<div class=\"meta\">Evidence is redacted unless the scan ran with --show-evidence.</div></div></header>\n");
+    h.push_str(
+        "<div class=\"meta\">Evidence is redacted unless the scan ran with --show-evidence.</div></div></header>\n",
+    );
 
     // Notes: expired suppressions, incomplete coverage, throttling.
     let mut notes = String::new();
@@ -300,7 +302,9 @@ pub fn render(report: &Report) -> String {
     }
     h.push_str("</select><select id=\"f-state\" aria-label=\"baseline state\"><option value=\"\">new and unchanged</option><option value=\"new\">new only</option><option value=\"unchanged\">unchanged only</option></select>");
     h.push_str("<label><input type=\"checkbox\" id=\"f-sup\" checked> show suppressed</label>");
-    h.push_str("<input type=\"search\" id=\"f-q\" placeholder=\"filter: text, endpoint, check…\" aria-label=\"search\">");
+    h.push_str(
+        "<input type=\"search\" id=\"f-q\" placeholder=\"filter: text, endpoint, check…\" aria-label=\"search\">",
+    );
     h.push_str("<span class=\"meta\">showing <span id=\"shown\"></span></span></div>\n<section id=\"findings\">\n");
     if findings.is_empty() {
         h.push_str("<p class=\"empty\">No findings.</p>");
@@ -333,7 +337,12 @@ pub fn render(report: &Report) -> String {
         h.push_str("</summary>");
         if let Some(s) = &f.suppressed {
             let until = s.expires.as_deref().map(|e| format!(" until {}", esc(e))).unwrap_or_default();
-            let _ = write!(h, "<p class=\"meta\">Suppressed by <code>{}</code>{until}: {}</p>", esc(&s.rule), esc(&s.reason));
+            let _ = write!(
+                h,
+                "<p class=\"meta\">Suppressed by <code>{}</code>{until}: {}</p>",
+                esc(&s.rule),
+                esc(&s.reason)
+            );
         }
         let cwe: Vec<String> = f.cwe.iter().map(|c| format!("CWE-{c}")).collect();
         let _ = write!(
@@ -352,7 +361,11 @@ pub fn render(report: &Report) -> String {
             let _ = write!(h, "<p><b>Evidence</b></p><pre>{}</pre>", esc(&crate::text::cut(&f.evidence, 2000)));
         }
         if !f.instances.is_empty() {
-            let _ = write!(h, "<p>Seen at: {}</p>", f.instances.iter().map(|i| format!("<code>{}</code>", esc(i))).collect::<Vec<_>>().join(", "));
+            let _ = write!(
+                h,
+                "<p>Seen at: {}</p>",
+                f.instances.iter().map(|i| format!("<code>{}</code>", esc(i))).collect::<Vec<_>>().join(", ")
+            );
         }
         let _ = writeln!(h, "<p><b>Remediation</b></p><div class=\"fix\">{}</div></details>", markdown(&f.remediation));
     }
@@ -385,9 +398,19 @@ pub fn render(report: &Report) -> String {
 
     // Inventory.
     if !report.inventory.is_empty() {
-        let _ = write!(h, "<h2>Inventory</h2><details class=\"card\"><summary>{} endpoint(s)</summary><table>", report.inventory.len());
+        let _ = write!(
+            h,
+            "<h2>Inventory</h2><details class=\"card\"><summary>{} endpoint(s)</summary><table>",
+            report.inventory.len()
+        );
         for e in &report.inventory {
-            let _ = write!(h, "<tr><td><code>{}</code></td><td>{}</td><td class=\"meta\">{}</td></tr>", esc(&e.endpoint), esc(&e.methods.join(", ")), esc(&e.sources.join(", ")));
+            let _ = write!(
+                h,
+                "<tr><td><code>{}</code></td><td>{}</td><td class=\"meta\">{}</td></tr>",
+                esc(&e.endpoint),
+                esc(&e.methods.join(", ")),
+                esc(&e.sources.join(", "))
+            );
         }
         h.push_str("</table></details>\n");
     }
@@ -406,7 +429,9 @@ mod tests {
 
     #[test]
     fn markdown_escapes_before_adding_tags_and_never_links() {
-        let html = markdown("Use `<b>` **now**, see [docs](https://example.org/x).\n\n```python\nprint('<x>')\n```\n- one\n- two");
+        let html = markdown(
+            "Use `<b>` **now**, see [docs](https://example.org/x).\n\n```python\nprint('<x>')\n```\n- one\n- two",
+        );
         assert_eq!(
             html,
             "<p>Use <code>&lt;b&gt;</code> <strong>now</strong>, see docs (https://example.org/x).</p><pre>print(&#39;&lt;x&gt;&#39;)\n</pre><ul><li>one</li><li>two</li></ul>"

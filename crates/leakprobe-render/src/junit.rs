@@ -81,7 +81,8 @@ pub fn render(report: &Report) -> String {
             if let Some(c) = not_run {
                 skipped += 1;
                 let why: Vec<&str> = c.skipped.iter().map(|s| s.reason.as_str()).collect();
-                let _ = writeln!(cases, ">\n      <skipped message=\"{}\"/>\n    </testcase>", escape_xml(&why.join(", ")));
+                let _ =
+                    writeln!(cases, ">\n      <skipped message=\"{}\"/>\n    </testcase>", escape_xml(&why.join(", ")));
                 continue;
             }
             if failing.is_empty() && quiet.is_empty() {
@@ -97,7 +98,15 @@ pub fn render(report: &Report) -> String {
                 for f in quiet {
                     match &f.suppressed {
                         Some(s) => {
-                            let _ = writeln!(text, "suppressed: [{}] {} ({}) — {}: {}", f.severity, f.title, where_(f), s.rule, s.reason);
+                            let _ = writeln!(
+                                text,
+                                "suppressed: [{}] {} ({}) — {}: {}",
+                                f.severity,
+                                f.title,
+                                where_(f),
+                                s.rule,
+                                s.reason
+                            );
                         }
                         None => {
                             let _ = writeln!(text, "info: {} ({})", f.title, where_(f));

@@ -138,7 +138,13 @@ pub fn render(report: &Report) -> String {
         if !b.fixed.is_empty() {
             let _ = writeln!(out, "\n### Fixed since the baseline\n");
             for f in b.fixed.iter().take(TOP) {
-                let _ = writeln!(out, "- ✅ {} {} — {}", f.severity, cell(&f.title), code(&format!("{} {}", f.method, f.endpoint)));
+                let _ = writeln!(
+                    out,
+                    "- ✅ {} {} — {}",
+                    f.severity,
+                    cell(&f.title),
+                    code(&format!("{} {}", f.method, f.endpoint))
+                );
             }
         }
     }
@@ -149,7 +155,15 @@ pub fn render(report: &Report) -> String {
         for (_, f) in suppressed {
             if let Some(s) = &f.suppressed {
                 let until = s.expires.as_deref().map(|e| format!(" (until {e})")).unwrap_or_default();
-                let _ = writeln!(out, "- {} {} — {}: {}{}", f.severity, cell(&f.title), code(&where_(f)), cell(&s.reason), until);
+                let _ = writeln!(
+                    out,
+                    "- {} {} — {}: {}{}",
+                    f.severity,
+                    cell(&f.title),
+                    code(&where_(f)),
+                    cell(&s.reason),
+                    until
+                );
             }
         }
         let _ = writeln!(out, "\n</details>");

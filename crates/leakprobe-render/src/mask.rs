@@ -97,12 +97,18 @@ mod tests {
     #[test]
     fn header_values_are_masked_in_every_shape() {
         let cases = [
-            ("GET / HTTP/1.1\nAuthorization: Bearer eyJhbGciOi.secret\nAccept: */*", "GET / HTTP/1.1\nAuthorization: ***\nAccept: */*"),
+            (
+                "GET / HTTP/1.1\nAuthorization: Bearer eyJhbGciOi.secret\nAccept: */*",
+                "GET / HTTP/1.1\nAuthorization: ***\nAccept: */*",
+            ),
             ("cookie: session=abc123; theme=dark", "cookie: ***"),
             (r#"{"X-Api-Key": "k-123456", "ok": true}"#, r#"{"X-Api-Key": "***", "ok": true}"#),
             ("headers: x-auth-token=zzz", "headers: x-auth-token=***"),
             // A finding's evidence as JSON key paths (the scan echoed its own credentials).
-            ("GET /api/me → 200: debug.headers.Authorization: tok-1; debug.headers.X-Api-Key: k-2", "GET /api/me → 200: debug.headers.Authorization: ***"),
+            (
+                "GET /api/me → 200: debug.headers.Authorization: tok-1; debug.headers.X-Api-Key: k-2",
+                "GET /api/me → 200: debug.headers.Authorization: ***",
+            ),
             ("config.api_key = 'abc123' in settings", "config.api_key = '***' in settings"),
         ];
         for (input, want) in cases {

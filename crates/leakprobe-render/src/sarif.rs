@@ -139,7 +139,10 @@ fn result(report: &Report, category: Category, finding: &Finding, rule_index: Op
     );
     r.insert("partialFingerprints".into(), json!({"leakprobeFindingId/v1": finding.id}));
     let target = format!("{}{}", report.target.trim_end_matches('/'), concrete);
-    r.insert("webRequest".into(), json!({"protocol": "HTTP", "version": "1.1", "method": finding.method, "target": target}));
+    r.insert(
+        "webRequest".into(),
+        json!({"protocol": "HTTP", "version": "1.1", "method": finding.method, "target": target}),
+    );
     if !excerpt.is_empty() {
         r.insert("webResponse".into(), json!({"protocol": "HTTP", "version": "1.1", "body": {"text": excerpt}}));
     }
@@ -148,7 +151,10 @@ fn result(report: &Report, category: Category, finding: &Finding, rule_index: Op
         if let Some(expires) = &s.expires {
             justification.push_str(&format!(" (until {expires})"));
         }
-        r.insert("suppressions".into(), json!([{"kind": "external", "status": "accepted", "justification": justification}]));
+        r.insert(
+            "suppressions".into(),
+            json!([{"kind": "external", "status": "accepted", "justification": justification}]),
+        );
     }
     if let Some(state) = finding.baseline {
         r.insert(

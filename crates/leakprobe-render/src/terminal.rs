@@ -84,7 +84,11 @@ pub fn render(report: &Report) -> String {
     }
     out.push('\n');
 
-    let _ = writeln!(out, "{}", bold(format!("{:<24} {:>5}  {:<5} {:>8}  {}", "category", "score", "grade", "findings", "worst")));
+    let _ = writeln!(
+        out,
+        "{}",
+        bold(format!("{:<24} {:>5}  {:<5} {:>8}  {}", "category", "score", "grade", "findings", "worst"))
+    );
     for (category, c) in &report.categories {
         let worst = match c.severity {
             CategorySeverity::None => paint("-", Style::new().dimmed()),
@@ -114,10 +118,16 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(
                 out,
                 "\n{} {}{}  {}",
-                paint(format!("[{}]", f.severity), if f.is_active() { severity_style(f.severity) } else { Style::new().dimmed() }),
+                paint(
+                    format!("[{}]", f.severity),
+                    if f.is_active() { severity_style(f.severity) } else { Style::new().dimmed() }
+                ),
                 bold(&f.title),
                 tags,
-                paint(format!("{} · {} · confidence {:?}", category.id(), f.check, f.confidence).to_lowercase(), Style::new().dimmed())
+                paint(
+                    format!("{} · {} · confidence {:?}", category.id(), f.check, f.confidence).to_lowercase(),
+                    Style::new().dimmed()
+                )
             );
             if let Some(s) = &f.suppressed {
                 let until = s.expires.as_deref().map(|e| format!(" until {e}")).unwrap_or_default();
@@ -143,7 +153,15 @@ pub fn render(report: &Report) -> String {
     if let Some(b) = report.baseline.as_ref().filter(|b| !b.fixed.is_empty()) {
         let _ = writeln!(out, "\n{}", bold("Fixed since the baseline"));
         for f in &b.fixed {
-            let _ = writeln!(out, "  {} [{}] {} ({} {})", paint("✓", style(AnsiColor::Green)), f.severity, f.title, f.method, f.endpoint);
+            let _ = writeln!(
+                out,
+                "  {} [{}] {} ({} {})",
+                paint("✓", style(AnsiColor::Green)),
+                f.severity,
+                f.title,
+                f.method,
+                f.endpoint
+            );
         }
     }
 
@@ -156,13 +174,13 @@ pub fn render(report: &Report) -> String {
     }
 
     let cov = &report.coverage;
-    let _ = writeln!(
-        out,
-        "\n{} endpoint(s) ({} from a spec), {} checks",
-        cov.endpoints, cov.from_spec, cov.checks_run
-    );
+    let _ = writeln!(out, "\n{} endpoint(s) ({} from a spec), {} checks", cov.endpoints, cov.from_spec, cov.checks_run);
     if cov.throttled {
-        let _ = writeln!(out, "{}", paint("The target asked us to slow down (429/503); the scan backed off.", style(AnsiColor::Yellow)));
+        let _ = writeln!(
+            out,
+            "{}",
+            paint("The target asked us to slow down (429/503); the scan backed off.", style(AnsiColor::Yellow))
+        );
     }
     for reason in &cov.incomplete {
         let _ = writeln!(out, "{} {reason}", paint("incomplete:", style(AnsiColor::Yellow)));

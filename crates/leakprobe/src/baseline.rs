@@ -16,7 +16,10 @@ use crate::UsageError;
 pub fn load(path: &Path, what: &str) -> Result<Report, UsageError> {
     let bytes = std::fs::read(path).map_err(|e| UsageError(format!("{what} {}: {e}", path.display())))?;
     serde_json::from_slice(&bytes).map_err(|e| {
-        UsageError(format!("{what} {}: not a leakprobe JSON report ({e}); write one with `--format json` or `-o report.json`", path.display()))
+        UsageError(format!(
+            "{what} {}: not a leakprobe JSON report ({e}); write one with `--format json` or `-o report.json`",
+            path.display()
+        ))
     })
 }
 
@@ -40,7 +43,14 @@ pub fn apply(report: &mut Report, baseline: &Report) {
         }
     }
     let fixed = baseline.findings().filter(|(_, f)| !now.contains(&f.id)).map(|(c, f)| fixed(c, f)).collect();
-    report.baseline = Some(BaselineSummary { started_at: baseline.started_at.clone(), score: baseline.score, grade: baseline.grade, new, unchanged, fixed });
+    report.baseline = Some(BaselineSummary {
+        started_at: baseline.started_at.clone(),
+        score: baseline.score,
+        grade: baseline.grade,
+        new,
+        unchanged,
+        fixed,
+    });
 }
 
 fn fixed(category: Category, f: &Finding) -> FixedFinding {

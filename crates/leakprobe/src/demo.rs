@@ -37,9 +37,7 @@ async fn list_users(headers: HeaderMap) -> Response {
     let mut response = Json(users()).into_response();
     if let Some(origin) = headers.get(header::ORIGIN) {
         response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
-        response
-            .headers_mut()
-            .insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, HeaderValue::from_static("true"));
+        response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, HeaderValue::from_static("true"));
     }
     response
 }

@@ -151,7 +151,13 @@ fn memchr_nul(b: &[u8]) -> bool {
 }
 
 /// Streams `reader` through the detector in line-aligned chunks (or whole, for JSON documents).
-fn scan_reader(detector: &Detector, mut reader: impl Read, name: &str, out: &mut Output<'_>, whole: bool) -> io::Result<()> {
+fn scan_reader(
+    detector: &Detector,
+    mut reader: impl Read,
+    name: &str,
+    out: &mut Output<'_>,
+    whole: bool,
+) -> io::Result<()> {
     if whole {
         let mut buf = Vec::new();
         reader.read_to_end(&mut buf)?;
@@ -176,11 +182,7 @@ fn scan_reader(detector: &Detector, mut reader: impl Read, name: &str, out: &mut
                 break;
             }
         }
-        let cut = if eof {
-            buf.len()
-        } else {
-            buf.iter().rposition(|c| *c == b'\n').map_or(buf.len(), |i| i + 1)
-        };
+        let cut = if eof { buf.len() } else { buf.iter().rposition(|c| *c == b'\n').map_or(buf.len(), |i| i + 1) };
         out.report(detector, name, &buf[..cut], line)?;
         line += buf[..cut].iter().filter(|c| **c == b'\n').count();
         buf.drain(..cut);

@@ -71,7 +71,8 @@ fn text(d: &Diff) -> String {
         out.push_str("\nNo findings appeared, disappeared or changed.\n");
         return out;
     }
-    let sections: [(&str, &str, &Vec<Entry>); 2] = [("Appeared", "+", &d.appeared), ("Disappeared", "-", &d.disappeared)];
+    let sections: [(&str, &str, &Vec<Entry>); 2] =
+        [("Appeared", "+", &d.appeared), ("Disappeared", "-", &d.disappeared)];
     for (name, mark, list) in sections {
         if !list.is_empty() {
             let _ = writeln!(out, "\n{name} ({}):", list.len());

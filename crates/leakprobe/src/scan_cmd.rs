@@ -127,7 +127,9 @@ fn config_from(args: &ScanArgs) -> anyhow::Result<ScanConfig> {
     }
     for header in &args.headers {
         let Some((name, value)) = header.split_once(':') else {
-            return Err(UsageError(format!("--header `{}` must look like 'Name: value'", header_name_only(header))).into());
+            return Err(
+                UsageError(format!("--header `{}` must look like 'Name: value'", header_name_only(header))).into()
+            );
         };
         config.headers.push((name.trim().to_string(), value.trim().to_string()));
     }

@@ -41,14 +41,21 @@ impl Suppressions {
                     return Err(UsageError(format!("{which} needs a `reason`: say why the finding is accepted")));
                 }
                 if o.id.is_none() && o.check.is_none() && o.category.is_none() && o.endpoint.is_none() {
-                    return Err(UsageError(format!("{which} needs at least one of `id`, `check`, `category`, `endpoint`")));
+                    return Err(UsageError(format!(
+                        "{which} needs at least one of `id`, `check`, `category`, `endpoint`"
+                    )));
                 }
                 if let Some(check) = &o.check {
                     if leakprobe_engine::checks::find(check).is_none() {
                         return Err(UsageError(format!("{which}: no check `{check}` (`leakprobe checks` lists them)")));
                     }
                 }
-                let expires = o.expires.as_ref().map(|e| e.to_day()).transpose().map_err(|e| UsageError(format!("{which}: {e}")))?;
+                let expires = o
+                    .expires
+                    .as_ref()
+                    .map(|e| e.to_day())
+                    .transpose()
+                    .map_err(|e| UsageError(format!("{which}: {e}")))?;
                 let mut parts = Vec::new();
                 if let Some(v) = &o.id {
                     parts.push(format!("id = \"{v}\""));
@@ -98,7 +105,11 @@ impl Suppressions {
                     }
                 }
                 if let Some(rule) = suppressed_by {
-                    finding.suppressed = Some(Suppressed { rule: rule.text.clone(), reason: rule.reason.clone(), expires: rule.expires.clone() });
+                    finding.suppressed = Some(Suppressed {
+                        rule: rule.text.clone(),
+                        reason: rule.reason.clone(),
+                        expires: rule.expires.clone(),
+                    });
                 }
             }
         }
@@ -186,7 +197,11 @@ mod tests {
         assert!(Suppressions::from_options(&[no_reason]).is_err());
         let no_selector = SuppressionOptions { reason: Some("why".into()), ..Default::default() };
         assert!(Suppressions::from_options(&[no_selector]).is_err());
-        let unknown = SuppressionOptions { check: Some("no_such_check".into()), reason: Some("why".into()), ..Default::default() };
+        let unknown = SuppressionOptions {
+            check: Some("no_such_check".into()),
+            reason: Some("why".into()),
+            ..Default::default()
+        };
         assert!(Suppressions::from_options(&[unknown]).is_err());
     }
 

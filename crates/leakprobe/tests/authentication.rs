@@ -45,7 +45,10 @@ fn basic_auth_api_leaks_through_a_forgotten_decorator_and_a_present_only_check()
     assert!(matches!(report.grade.to_string().as_str(), "D" | "F"), "grade {}", report.grade);
 
     let json = serde_json::to_string(&report).expect("json");
-    assert!(!json.contains("correct-horse-7") && !json.contains("bWFyaWE6Y29ycmVjdC1ob3JzZS03"), "credential in the report");
+    assert!(
+        !json.contains("correct-horse-7") && !json.contains("bWFyaWE6Y29ycmVjdC1ob3JzZS03"),
+        "credential in the report"
+    );
 }
 
 #[test]
@@ -77,5 +80,8 @@ fn hardened_auth_twin_stays_clean() {
     // The checks really ran: broken keys and keys in the URL were tried and refused.
     let requests = Target::requests(&log);
     assert!(requests.iter().any(|r| r["query"].as_str().unwrap_or("").contains("api_key=")), "no key-in-URL probe");
-    assert!(requests.iter().any(|r| r["headers"]["x-api-key"].as_str().is_some_and(|k| k.ends_with("x0"))), "no broken-key probe");
+    assert!(
+        requests.iter().any(|r| r["headers"]["x-api-key"].as_str().is_some_and(|k| k.ends_with("x0"))),
+        "no broken-key probe"
+    );
 }

@@ -84,7 +84,11 @@ fn action_step_writes_outputs_and_summary_and_fails_on_threshold() {
     }
 
     let grade = report["grade"].as_str().expect("grade");
-    assert!(step.summary.contains(&format!("grade **{grade}**")), "job summary is the Markdown report: {}", step.summary);
+    assert!(
+        step.summary.contains(&format!("grade **{grade}**")),
+        "job summary is the Markdown report: {}",
+        step.summary
+    );
     assert!(step.summary.contains("| data_exposure |"));
 
     // GitHub masks registered secrets in the log; nothing else may carry them.
@@ -112,7 +116,12 @@ fn action_step_passes_with_a_baseline_when_nothing_new_is_bad() {
     let baseline = ws.join("main/leakprobe.json");
     let step = run_step(
         &ws,
-        &[("url", &target.url), ("baseline", baseline.to_str().expect("utf8")), ("fail-on-new", "low"), ("threshold", "50")],
+        &[
+            ("url", &target.url),
+            ("baseline", baseline.to_str().expect("utf8")),
+            ("fail-on-new", "low"),
+            ("threshold", "50"),
+        ],
     );
     assert_eq!(step.code, 0, "same target, nothing new: {}", step.stdout);
     assert_eq!(step.outputs["new-findings-count"], "0");
@@ -164,7 +173,11 @@ fn action_yml_declares_the_documented_interface() {
     let script = read(&repo_root().join("scripts/action.sh"));
     for name in inputs.keys().filter_map(|k| k.as_str()) {
         let var = format!("INPUT_{}", name.to_ascii_uppercase().replace('-', "_"));
-        assert_eq!(env.get(var.as_str()).and_then(|v| v.as_str()), Some(format!("${{{{ inputs.{name} }}}}").as_str()), "{var} passes input {name}");
+        assert_eq!(
+            env.get(var.as_str()).and_then(|v| v.as_str()),
+            Some(format!("${{{{ inputs.{name} }}}}").as_str()),
+            "{var} passes input {name}"
+        );
         assert!(script.contains(&var), "scripts/action.sh reads {var}");
     }
     assert!(!step["run"].as_str().expect("run").contains("inputs."), "inputs never interpolated into the script");

@@ -43,7 +43,8 @@ fn all_ids(report: &Value) -> BTreeSet<String> {
 fn scan_with(module: &str, args: &[&str]) -> (std::process::Output, Value) {
     let target = Target::start(module);
     let out = leakprobe().args(["scan", &target.url, "--format", "json"]).args(args).output().expect("run");
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("json: {}", String::from_utf8_lossy(&out.stderr)));
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("json: {}", String::from_utf8_lossy(&out.stderr)));
     common::assert_valid_report(&report);
     (out, report)
 }
@@ -60,7 +61,10 @@ fn same_target_is_all_unchanged_and_fail_on_new_passes() {
     let out = leakprobe().args(["scan", &target.url, "-o"]).arg(&first).output().expect("run");
     assert_eq!(out.status.code(), Some(0));
     let baseline = read_json(&first);
-    let out = leakprobe().args(["scan", &target.url, "--format", "json", "--baseline", arg(&first), "--fail-on-new", "low"]).output().expect("run");
+    let out = leakprobe()
+        .args(["scan", &target.url, "--format", "json", "--baseline", arg(&first), "--fail-on-new", "low"])
+        .output()
+        .expect("run");
     let report: Value = serde_json::from_slice(&out.stdout).expect("json report");
     common::assert_valid_report(&report);
     assert!(active(&report).iter().any(|(_, f)| f["severity"] == "critical"), "the findings are still there");
@@ -97,8 +101,12 @@ fn leaks_since_the_hardened_baseline_are_new_and_fail_the_gate() {
     assert!(new >= 5, "the verbose twin's leaks are new: {new}");
     assert_eq!(report["baseline"]["new"].as_u64(), Some(new as u64));
     let expected_fixed: BTreeSet<String> = before.difference(&all_ids(&report)).cloned().collect();
-    let fixed: BTreeSet<String> =
-        report["baseline"]["fixed"].as_array().expect("fixed").iter().map(|f| f["id"].as_str().expect("id").to_string()).collect();
+    let fixed: BTreeSet<String> = report["baseline"]["fixed"]
+        .as_array()
+        .expect("fixed")
+        .iter()
+        .map(|f| f["id"].as_str().expect("id").to_string())
+        .collect();
     assert_eq!(fixed, expected_fixed);
 
     let summary = read(&md);
@@ -110,14 +118,22 @@ fn hardening_shows_up_as_fixed() {
     let r = reports();
     let verbose = read_json(&r.verbose);
     let txt = r.dir.join("hardened.txt");
-    let (out, report) = scan_with("crm_hardened", &["--baseline", arg(&r.verbose), "--fail-on-new", "critical", "-o", arg(&txt)]);
+    let (out, report) =
+        scan_with("crm_hardened", &["--baseline", arg(&r.verbose), "--fail-on-new", "critical", "-o", arg(&txt)]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let fixed: BTreeSet<String> =
-        report["baseline"]["fixed"].as_array().expect("fixed").iter().map(|f| f["id"].as_str().expect("id").to_string()).collect();
+    let fixed: BTreeSet<String> = report["baseline"]["fixed"]
+        .as_array()
+        .expect("fixed")
+        .iter()
+        .map(|f| f["id"].as_str().expect("id").to_string())
+        .collect();
     assert_eq!(fixed, all_ids(&verbose).difference(&all_ids(&report)).cloned().collect::<BTreeSet<_>>());
     let fixed_checks: BTreeSet<&str> =
         report["baseline"]["fixed"].as_array().expect("fixed").iter().filter_map(|f| f["check"].as_str()).collect();
-    assert!(fixed_checks.contains("sql_error_disclosure") && fixed_checks.contains("stack_trace_disclosure"), "{fixed_checks:?}");
+    assert!(
+        fixed_checks.contains("sql_error_disclosure") && fixed_checks.contains("stack_trace_disclosure"),
+        "{fixed_checks:?}"
+    );
     let text = read(&txt);
     assert!(text.contains("Fixed since the baseline") && text.contains("Baseline:"), "{text}");
 }
@@ -148,10 +164,15 @@ fn diff_prints_what_appeared_disappeared_and_changed() {
     // JSON, for machines; the reverse direction sees the same findings disappear.
     let out = leakprobe().args(["diff", arg(&r.verbose), arg(&r.hardened), "--format", "json"]).output().expect("run");
     let d: Value = serde_json::from_slice(&out.stdout).expect("diff json");
-    let listed = |key: &str| -> BTreeSet<String> { d[key].as_array().expect(key).iter().map(|e| e["id"].as_str().expect("id").to_string()).collect() };
+    let listed = |key: &str| -> BTreeSet<String> {
+        d[key].as_array().expect(key).iter().map(|e| e["id"].as_str().expect("id").to_string()).collect()
+    };
     assert_eq!(listed("disappeared"), appeared);
     assert_eq!(listed("appeared"), all_ids(&hardened).difference(&all_ids(&verbose)).cloned().collect::<BTreeSet<_>>());
-    assert_eq!(d["score_change"].as_i64(), Some(hardened["score"].as_i64().expect("s") - verbose["score"].as_i64().expect("s")));
+    assert_eq!(
+        d["score_change"].as_i64(),
+        Some(hardened["score"].as_i64().expect("s") - verbose["score"].as_i64().expect("s"))
+    );
 
     // Changed: the same finding with another severity, and one that became suppressed.
     let mut edited = verbose.clone();
@@ -183,11 +204,18 @@ fn diff_prints_what_appeared_disappeared_and_changed() {
     // Same report: nothing to say. Gate on what appeared. Markdown for comments. Bad input.
     let out = leakprobe().args(["diff", arg(&r.verbose), arg(&r.verbose)]).output().expect("run");
     assert!(String::from_utf8_lossy(&out.stdout).contains("No findings appeared, disappeared or changed."));
-    let out = leakprobe().args(["diff", arg(&r.hardened), arg(&r.verbose), "--fail-on-new", "critical"]).output().expect("run");
+    let out = leakprobe()
+        .args(["diff", arg(&r.hardened), arg(&r.verbose), "--fail-on-new", "critical"])
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(1), "a critical finding appeared");
-    let out = leakprobe().args(["diff", arg(&r.verbose), arg(&r.hardened), "--fail-on-new", "critical"]).output().expect("run");
+    let out = leakprobe()
+        .args(["diff", arg(&r.verbose), arg(&r.hardened), "--fail-on-new", "critical"])
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(0), "nothing critical appeared on the hardened side");
-    let out = leakprobe().args(["diff", arg(&r.hardened), arg(&r.verbose), "--format", "markdown"]).output().expect("run");
+    let out =
+        leakprobe().args(["diff", arg(&r.hardened), arg(&r.verbose), "--format", "markdown"]).output().expect("run");
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("## leakprobe diff"));
     let out = leakprobe().args(["diff", arg(&r.verbose), "/no/such/report.json"]).output().expect("run");
     assert_eq!(out.status.code(), Some(2));

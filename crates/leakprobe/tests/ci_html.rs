@@ -38,7 +38,13 @@ fn page() -> &'static Page {
 
 fn chromium_binary() -> &'static str {
     for candidate in ["chromium", "chromium-browser"] {
-        if Command::new(candidate).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success()) {
+        if Command::new(candidate)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+        {
             return candidate;
         }
     }
@@ -123,7 +129,8 @@ fn html_report_renders_offline_without_console_errors() {
     let profile = page.dir.join("profile-dom");
     let netlog = page.dir.join("netlog.json");
     let started = Instant::now();
-    let out = chromium(&profile, &[format!("--log-net-log={}", netlog.display()), "--dump-dom".into(), file_url(&page.html)]);
+    let out =
+        chromium(&profile, &[format!("--log-net-log={}", netlog.display()), "--dump-dom".into(), file_url(&page.html)]);
     eprintln!("chromium --dump-dom: {:?}", started.elapsed());
     let dom = String::from_utf8_lossy(&out.stdout);
     assert!(dom.contains("data-ready=\"1\""), "the page's script ran to the end");
@@ -134,14 +141,20 @@ fn html_report_renders_offline_without_console_errors() {
     assert!(dom.contains(&format!("id=\"grade\" title=\"grade\">{grade}</div>")), "grade {grade} in the DOM");
     assert!(dom.contains(&format!("<span id=\"score\">{}</span>", page.report["score"])));
     for category in page.report["categories"].as_object().expect("categories").keys() {
-        assert!(dom.contains(&format!("data-category=\"{category}\">{category}</div>")), "category {category} in the DOM");
+        assert!(
+            dom.contains(&format!("data-category=\"{category}\">{category}</div>")),
+            "category {category} in the DOM"
+        );
     }
     let total = common::findings(&page.report).len();
     assert!(dom.contains(&format!("<span id=\"shown\">{total} of {total}</span>")), "filter counter filled in");
 
     // A screenshot, as a person would see it.
     let png = page.dir.join("report.png");
-    let out = chromium(&page.dir.join("profile-shot"), &["--window-size=1280,2200".into(), format!("--screenshot={}", png.display()), file_url(&page.html)]);
+    let out = chromium(
+        &page.dir.join("profile-shot"),
+        &["--window-size=1280,2200".into(), format!("--screenshot={}", png.display()), file_url(&page.html)],
+    );
     assert_eq!(console_lines(&out.stderr), Vec::<String>::new());
     let bytes = std::fs::read(&png).expect("screenshot written");
     assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 20_000, "a real screenshot ({} bytes)", bytes.len());
@@ -163,7 +176,10 @@ fn the_network_check_sees_a_page_that_loads_resources() {
     )
     .expect("write");
     let netlog = dir.join("netlog.json");
-    chromium(&dir.join("profile"), &[format!("--log-net-log={}", netlog.display()), "--dump-dom".into(), file_url(&control)]);
+    chromium(
+        &dir.join("profile"),
+        &[format!("--log-net-log={}", netlog.display()), "--dump-dom".into(), file_url(&control)],
+    );
     let requests = page_requests(&netlog);
     assert!(requests.iter().any(|u| u.contains("fonts.leakprobe-control.test")), "{requests:?}");
     assert!(requests.iter().any(|u| u.contains("cdn.leakprobe-control.test")), "{requests:?}");

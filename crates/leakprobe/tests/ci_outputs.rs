@@ -47,7 +47,12 @@ fn run() -> &'static Run {
         let out = cmd.output().expect("run leakprobe");
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
         let report = read_json(&dir.join("r.json"));
-        Run { dir, stdout: String::from_utf8_lossy(&out.stdout).into_owned(), stderr: String::from_utf8_lossy(&out.stderr).into_owned(), report }
+        Run {
+            dir,
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            report,
+        }
     })
 }
 
@@ -70,9 +75,15 @@ fn one_run_writes_every_format_by_extension_and_stdout_keeps_format() {
     assert_eq!(sarif["runs"][0]["results"].as_array().expect("results").len(), n);
     assert!(run.stdout.contains(&format!("**{n}** finding(s)")), "{}", run.stdout);
     let junit = read(&run.dir.join("r.xml"));
-    let failing_checks: BTreeSet<String> =
-        active(&run.report).iter().filter(|(_, f)| f["severity"] != "info").map(|(_, f)| f["check"].to_string()).collect();
-    assert!(junit.contains(&format!("failures=\"{}\"", failing_checks.len())), "failures count failing checks: {junit}");
+    let failing_checks: BTreeSet<String> = active(&run.report)
+        .iter()
+        .filter(|(_, f)| f["severity"] != "info")
+        .map(|(_, f)| f["check"].to_string())
+        .collect();
+    assert!(
+        junit.contains(&format!("failures=\"{}\"", failing_checks.len())),
+        "failures count failing checks: {junit}"
+    );
 
     for file in ["r.json", "r.sarif", "r.html", "r.md", "r.xml", "r.txt"] {
         let text = read(&run.dir.join(file));
@@ -110,7 +121,8 @@ fn sarif_has_a_rule_per_check_and_fingerprints_from_finding_ids() {
     assert_eq!(rule_ids, CHECKS.iter().map(|c| c.id).collect::<Vec<_>>(), "one rule per check, registry order");
     for (rule, check) in rules.iter().zip(CHECKS) {
         assert_eq!(rule["help"]["markdown"].as_str(), Some(check.docs.trim()), "help is the check's docs");
-        let tags: Vec<&str> = rule["properties"]["tags"].as_array().expect("tags").iter().filter_map(Value::as_str).collect();
+        let tags: Vec<&str> =
+            rule["properties"]["tags"].as_array().expect("tags").iter().filter_map(Value::as_str).collect();
         for cwe in check.cwe {
             assert!(tags.contains(&format!("external/cwe/cwe-{cwe}").as_str()), "{}: {tags:?}", check.id);
         }
@@ -125,13 +137,19 @@ fn sarif_has_a_rule_per_check_and_fingerprints_from_finding_ids() {
     for r in results {
         let rule = &rules[usize::try_from(r["ruleIndex"].as_u64().expect("ruleIndex")).expect("index")];
         assert_eq!(rule["id"], r["ruleId"]);
-        let severity: f64 = r["properties"]["security-severity"].as_str().expect("security-severity").parse().expect("number");
+        let severity: f64 =
+            r["properties"]["security-severity"].as_str().expect("security-severity").parse().expect("number");
         assert!((0.0..=10.0).contains(&severity));
-        assert!(rule["properties"]["security-severity"].is_string(), "rules with results carry security-severity for GitHub");
+        assert!(
+            rule["properties"]["security-severity"].is_string(),
+            "rules with results carry security-severity for GitHub"
+        );
         let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().expect("uri");
         assert!(!uri.starts_with("http"), "GitHub rejects http artifact URIs: {uri}");
         let request = r["properties"]["request"].as_str().expect("request line");
-        assert!(request.ends_with(" HTTP/1.1") && request.starts_with(r["webRequest"]["method"].as_str().expect("method")));
+        assert!(
+            request.ends_with(" HTTP/1.1") && request.starts_with(r["webRequest"]["method"].as_str().expect("method"))
+        );
     }
 }
 
@@ -164,7 +182,9 @@ print(json.dumps({"suites": len(list(xml)), "cases": cases, "failures": failures
     for (_, f) in &findings {
         let title = f["title"].as_str().expect("title");
         assert!(
-            failures.iter().any(|x| x["check"] == f["check"] && x["message"].as_str().is_some_and(|m| m.contains(title)) && x["type"] == f["severity"]),
+            failures.iter().any(|x| x["check"] == f["check"]
+                && x["message"].as_str().is_some_and(|m| m.contains(title))
+                && x["type"] == f["severity"]),
             "no failure for {title}"
         );
     }
@@ -179,7 +199,9 @@ fn markdown_summary_has_grade_badge_category_table_and_top_findings() {
     for category in run.report["categories"].as_object().expect("categories").keys() {
         assert!(md.contains(&format!("| {category} |")), "category row {category}: {md}");
     }
-    let worst = active(&run.report).into_iter().max_by_key(|(_, f)| ["info", "low", "medium", "high", "critical"].iter().position(|s| f["severity"] == *s));
+    let worst = active(&run.report)
+        .into_iter()
+        .max_by_key(|(_, f)| ["info", "low", "medium", "high", "critical"].iter().position(|s| f["severity"] == *s));
     let (_, worst) = worst.expect("a finding");
     assert!(md.contains("### Top findings") && md.contains(worst["title"].as_str().expect("title")), "{md}");
     assert!(md.len() < 65_536, "fits a pull-request comment");
@@ -202,7 +224,9 @@ fn credential_headers_never_reach_any_format_even_with_evidence_shown() {
     let out = cmd.output().expect("run");
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 
-    let echoed = Target::requests(&log).iter().any(|r| r["path"] == "/api/me" && r["headers"]["authorization"].as_str().is_some_and(|v| v.contains(SECRETS[0])));
+    let echoed = Target::requests(&log).iter().any(|r| {
+        r["path"] == "/api/me" && r["headers"]["authorization"].as_str().is_some_and(|v| v.contains(SECRETS[0]))
+    });
     assert!(echoed, "the scan fetched /api/me with the credentials, so its body carried them");
     let report: Value = serde_json::from_slice(&out.stdout).expect("json report");
     assert!(common::findings(&report).iter().any(|(_, f)| f["endpoint"] == "/api/me"), "the echo endpoint is flagged");

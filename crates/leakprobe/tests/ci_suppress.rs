@@ -86,11 +86,15 @@ expires = "2020-01-31"
         .filter(|(c, f)| expected_suppressed(c, f, &pii_id))
         .map(|(_, f)| f["id"].as_str().expect("id").to_string())
         .collect();
-    let suppressed: Vec<(String, Value)> = findings(&report).into_iter().filter(|(_, f)| f.get("suppressed").is_some()).collect();
+    let suppressed: Vec<(String, Value)> =
+        findings(&report).into_iter().filter(|(_, f)| f.get("suppressed").is_some()).collect();
     assert_eq!(ids(&suppressed), expected, "exactly the matching findings are suppressed");
     assert!(expected.len() >= 4, "check, endpoint glob and id rules all matched: {expected:?}");
     for check in ["server_version_disclosure", "stack_trace_disclosure", "pii_in_response"] {
-        assert!(suppressed.iter().any(|(_, f)| f["check"] == check), "suppressed {check} findings are listed, not dropped");
+        assert!(
+            suppressed.iter().any(|(_, f)| f["check"] == check),
+            "suppressed {check} findings are listed, not dropped"
+        );
     }
     for (_, f) in &suppressed {
         assert!(f["suppressed"]["reason"].as_str().is_some_and(|r| !r.is_empty()), "{f}");
@@ -108,12 +112,21 @@ expires = "2020-01-31"
     let expired = notes.iter().find(|n| n["state"] == "expired").expect("an expired note");
     assert_eq!(expired["expires"], "2020-01-31");
     assert!(expired["matched"].as_u64() >= Some(1));
-    assert!(stderr.contains("suppression check = \"server_error_on_malformed_input\" expired on 2020-01-31"), "{stderr}");
+    assert!(
+        stderr.contains("suppression check = \"server_error_on_malformed_input\" expired on 2020-01-31"),
+        "{stderr}"
+    );
 
     // Suppressed findings deduct nothing and trip no threshold.
-    let ledger_ids: BTreeSet<String> = report["ledger"].as_array().expect("ledger").iter().map(|l| l["finding"].as_str().expect("id").to_string()).collect();
+    let ledger_ids: BTreeSet<String> = report["ledger"]
+        .as_array()
+        .expect("ledger")
+        .iter()
+        .map(|l| l["finding"].as_str().expect("id").to_string())
+        .collect();
     assert_eq!(ledger_ids, ids(&active(&report)), "the ledger holds exactly the findings that count");
-    let deducted: u64 = report["ledger"].as_array().expect("ledger").iter().map(|l| l["deduction"].as_u64().expect("n")).sum();
+    let deducted: u64 =
+        report["ledger"].as_array().expect("ledger").iter().map(|l| l["deduction"].as_u64().expect("n")).sum();
     assert_eq!(report["score"].as_u64(), Some(100u64.saturating_sub(deducted)));
     assert!(report["score"].as_u64() > plain["score"].as_u64(), "{} > {}", report["score"], plain["score"]);
     let fingerprinting = &report["categories"]["fingerprinting"];
@@ -145,7 +158,10 @@ fn bad_suppressions_fail_before_any_request() {
         ("[[suppression]]\ncheck = \"server_version_disclosure\"\nreason = \"  \"\n", "needs a `reason`"),
         ("[[suppression]]\nreason = \"why\"\n", "at least one of"),
         ("[[suppression]]\ncheck = \"no_such_check\"\nreason = \"why\"\n", "no check `no_such_check`"),
-        ("[[suppression]]\ncheck = \"server_version_disclosure\"\nreason = \"why\"\nexpires = \"someday\"\n", "not a date"),
+        (
+            "[[suppression]]\ncheck = \"server_version_disclosure\"\nreason = \"why\"\nexpires = \"someday\"\n",
+            "not a date",
+        ),
         ("[[suppression]]\ncheck = \"server_version_disclosure\"\nreason = \"why\"\nexpire = 2026-01-01\n", "expire"),
         ("[[suppresion]]\ncheck = \"server_version_disclosure\"\nreason = \"why\"\n", "suppresion"),
     ];
@@ -158,7 +174,8 @@ fn bad_suppressions_fail_before_any_request() {
         assert!(stderr.contains(needle), "{toml}: expected `{needle}` in {stderr}");
         assert_eq!(stderr.lines().count(), 1, "one readable line: {stderr}");
     }
-    let out = leakprobe().args(["scan", "http://127.0.0.1:1", "--config", "/no/such/leakprobe.toml"]).output().expect("run");
+    let out =
+        leakprobe().args(["scan", "http://127.0.0.1:1", "--config", "/no/such/leakprobe.toml"]).output().expect("run");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no such file"));
 }

@@ -52,7 +52,10 @@ fn unknown_flag_is_a_usage_error() {
 
 #[test]
 fn header_values_are_never_printed_even_when_malformed() {
-    let out = leakprobe().args(["scan", "http://127.0.0.1:1", "-H", "Authorization Bearer s3cr3t-token-value"]).output().expect("run");
+    let out = leakprobe()
+        .args(["scan", "http://127.0.0.1:1", "-H", "Authorization Bearer s3cr3t-token-value"])
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("s3cr3t-token-value"), "{stderr}");

@@ -10,7 +10,8 @@ fn rate_flag_holds_the_per_host_rate() {
     let target = Target::start("rate_counter");
     let out = scan(&target.url, &["--rate", "5", "--max-requests", "25", "--no-wordlist"]);
     assert_eq!(out.code, 0, "stderr: {}", out.stderr);
-    let arrivals: Vec<f64> = target.get_json("/__test__/arrivals").as_array().expect("array").iter().filter_map(|v| v.as_f64()).collect();
+    let arrivals: Vec<f64> =
+        target.get_json("/__test__/arrivals").as_array().expect("array").iter().filter_map(|v| v.as_f64()).collect();
     assert!(arrivals.len() >= 20, "too few requests to judge the rate: {}", arrivals.len());
     // No one-second window may hold more than 5 requests (+1 for arrival jitter at the edges).
     let busiest = arrivals
@@ -38,7 +39,11 @@ fn retry_after_is_honoured_and_the_report_says_throttled() {
         .collect();
     let last_refusal = log.iter().filter(|e| e.1 == 429).map(|e| e.0).fold(f64::MIN, f64::max);
     let first_after = log.iter().filter(|e| e.1 == 200).map(|e| e.0).fold(f64::MAX, f64::min);
-    assert!(first_after - last_refusal >= 0.95, "no back-off: next request {:.3}s after the 429", first_after - last_refusal);
+    assert!(
+        first_after - last_refusal >= 0.95,
+        "no back-off: next request {:.3}s after the 429",
+        first_after - last_refusal
+    );
     // The root was retried and answered, so the scan has a real result.
     assert!(out.report["inventory"].as_array().is_some_and(|i| !i.is_empty()));
 }
@@ -51,7 +56,9 @@ fn run_and_watch_memory(mut cmd: std::process::Command) -> (std::process::Output
     let watcher = std::thread::spawn(move || {
         let mut peak_kib = 0u64;
         while let Ok(status) = std::fs::read_to_string(&status_path) {
-            if let Some(kib) = status.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()) {
+            if let Some(kib) =
+                status.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+            {
                 peak_kib = peak_kib.max(kib);
             }
             std::thread::sleep(Duration::from_millis(20));

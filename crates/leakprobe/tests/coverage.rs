@@ -186,7 +186,10 @@ fn small_api_is_covered_completely_and_says_what_needs_identities() {
     assert!(!headline.contains("partial"), "{headline}");
     assert!(terminal.contains("bola_cross_identity (needs two identities)"), "{terminal}");
     let junit = leakprobe_render::render(&typed, Format::Junit);
-    assert!(junit.contains("name=\"bola_cross_identity\" time=\"0\">\n      <skipped message=\"needs two identities\"/>"), "{junit}");
+    assert!(
+        junit.contains("name=\"bola_cross_identity\" time=\"0\">\n      <skipped message=\"needs two identities\"/>"),
+        "{junit}"
+    );
 }
 
 #[test]

@@ -50,12 +50,18 @@ fn stdin_findings_are_redacted_and_exit_1() {
 
 #[test]
 fn clean_input_exits_0() {
-    leakprobe().args(["detect", "-"]).write_stdin("nothing to see, version 1.2.3.4, order 4111\n").assert().code(0).stdout("");
+    leakprobe()
+        .args(["detect", "-"])
+        .write_stdin("nothing to see, version 1.2.3.4, order 4111\n")
+        .assert()
+        .code(0)
+        .stdout("");
 }
 
 #[test]
 fn json_format_has_positions() {
-    let out = leakprobe().args(["detect", "--format", "json"]).write_stdin(LOG).assert().code(1).get_output().stdout.clone();
+    let out =
+        leakprobe().args(["detect", "--format", "json"]).write_stdin(LOG).assert().code(1).get_output().stdout.clone();
     let v: serde_json::Value = serde_json::from_slice(&out).expect("json array");
     let items = v.as_array().expect("array");
     let ssn = items.iter().find(|i| i["type"] == "ssn").expect("ssn finding");
@@ -69,11 +75,19 @@ fn json_format_has_positions() {
 #[test]
 fn show_evidence_and_min_confidence() {
     let input = "card 4111 1111 1111 1111 used in docs\npassword=Tr0ub4dor!3x\n";
-    let out = leakprobe().args(["detect", "--show-evidence"]).write_stdin(input).assert().code(1).get_output().stdout.clone();
+    let out =
+        leakprobe().args(["detect", "--show-evidence"]).write_stdin(input).assert().code(1).get_output().stdout.clone();
     let out = String::from_utf8(out).expect("utf-8");
     assert!(out.contains("Tr0ub4dor!3x"), "{out}");
     assert!(!out.contains("4111"), "test card numbers are low confidence: {out}");
-    let low = leakprobe().args(["detect", "--min-confidence", "low"]).write_stdin(input).assert().code(1).get_output().stdout.clone();
+    let low = leakprobe()
+        .args(["detect", "--min-confidence", "low"])
+        .write_stdin(input)
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
     assert!(String::from_utf8_lossy(&low).contains("credit_card (low) 4111 **** **** 1111"));
     leakprobe().args(["detect", "--min-confidence", "high"]).write_stdin("password=Tr0ub4dor!3x\n").assert().code(0);
 }

@@ -10,7 +10,8 @@ fn chatty_target_discloses_framework_realm_and_write_methods() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_valid_report(&out.report);
     let all = findings(&out.report);
-    let by_check = |check: &str| all.iter().filter(|(_, f)| f["check"] == check).map(|(c, f)| (c.as_str(), f)).collect::<Vec<_>>();
+    let by_check =
+        |check: &str| all.iter().filter(|(_, f)| f["check"] == check).map(|(c, f)| (c.as_str(), f)).collect::<Vec<_>>();
 
     let powered = by_check("powered_by_disclosure");
     assert_eq!(powered.len(), 1, "one finding however many responses carried it: {powered:?}");
@@ -33,10 +34,8 @@ fn quiet_twin_has_no_fingerprinting_or_method_findings() {
     let target = Target::start("banner_clean");
     let out = scan(&target.url, &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let noisy: Vec<_> = findings(&out.report)
-        .into_iter()
-        .filter(|(c, _)| c == "fingerprinting" || c == "input_validation")
-        .collect();
+    let noisy: Vec<_> =
+        findings(&out.report).into_iter().filter(|(c, _)| c == "fingerprinting" || c == "input_validation").collect();
     assert!(noisy.is_empty(), "{noisy:#?}");
     // The realm was seen (the 401 is in the inventory), it just is not a disclosure.
     let inventory = out.report["inventory"].as_array().expect("inventory");

@@ -4,7 +4,8 @@ mod common;
 use common::{leakprobe, Target};
 
 /// Synthetic values the crm_debug target serves (see tests/targets/crm_models.py).
-const RAW: [&str; 5] = ["maria.lopez@fastmail.fm", "536-22-8410", "4539148803436467", "412-67-2291", "t.becker@posteo.de"];
+const RAW: [&str; 5] =
+    ["maria.lopez@fastmail.fm", "536-22-8410", "4539148803436467", "412-67-2291", "t.becker@posteo.de"];
 
 fn outputs(url: &str, extra: &[&str]) -> String {
     let mut all = String::new();

@@ -63,10 +63,18 @@ const TRIGGERS: &[(&str, &str, &[&str])] = &[
 ];
 
 const ROLES_ACTIVE: &[&str] = &[
-    "--identity", "alice=bearer:alice-token-7Hq2xR9kLm4pW3",
-    "--identity", "bob=bearer:bob-token-Vn3s8Jd2QwZ6tY",
-    "--identity", "carol=bearer:carol-token-Pz5t1Yc8Rb0eKu",
-    "--role", "alice=user", "--role", "bob=user", "--role", "carol=admin",
+    "--identity",
+    "alice=bearer:alice-token-7Hq2xR9kLm4pW3",
+    "--identity",
+    "bob=bearer:bob-token-Vn3s8Jd2QwZ6tY",
+    "--identity",
+    "carol=bearer:carol-token-Pz5t1Yc8Rb0eKu",
+    "--role",
+    "alice=user",
+    "--role",
+    "bob=user",
+    "--role",
+    "carol=admin",
     "--active",
 ];
 
@@ -90,14 +98,17 @@ fn every_check_is_documented_and_triggered_by_a_target() {
     std::fs::write(&hmac_config, HMAC_CONFIG).expect("config");
     let targets_dir = repo_root().join("tests/targets");
     let expand = |arg: &str| {
-        arg.replace("{HMAC}", hmac_config.to_str().expect("utf8")).replace("{TARGETS}", targets_dir.to_str().expect("utf8"))
+        arg.replace("{HMAC}", hmac_config.to_str().expect("utf8"))
+            .replace("{TARGETS}", targets_dir.to_str().expect("utf8"))
     };
 
     let mut by_scan: BTreeMap<(&str, Vec<String>), Vec<&str>> = BTreeMap::new();
     for (i, check) in CHECKS.iter().enumerate() {
         assert!(CHECKS[..i].iter().all(|c| c.id != check.id), "{}: listed twice", check.id);
         assert!(check.id.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{}: ids are snake_case", check.id);
-        for heading in ["## What it finds", "## Why it matters", "## Example exchange", "## Remediation (Flask)", "## References"] {
+        for heading in
+            ["## What it finds", "## Why it matters", "## Example exchange", "## Remediation (Flask)", "## References"]
+        {
             assert!(check.docs.contains(heading), "{}: docs lack {heading}", check.id);
         }
         assert!(!check.cwe.is_empty(), "{}: no CWE", check.id);
@@ -122,10 +133,15 @@ fn every_check_is_documented_and_triggered_by_a_target() {
                     let args: Vec<&str> = args.iter().map(String::as_str).collect();
                     let out = scan(&t.url, &args);
                     assert_eq!(out.code, 0, "{target}: {}", out.stderr);
-                    let fired: Vec<String> =
-                        findings(&out.report).iter().map(|(_, f)| f["check"].as_str().unwrap_or("").to_string()).collect();
+                    let fired: Vec<String> = findings(&out.report)
+                        .iter()
+                        .map(|(_, f)| f["check"].as_str().unwrap_or("").to_string())
+                        .collect();
                     for check in checks {
-                        assert!(fired.iter().any(|f| f == check), "{check} did not fire on {target} {args:?}; fired: {fired:?}");
+                        assert!(
+                            fired.iter().any(|f| f == check),
+                            "{check} did not fire on {target} {args:?}; fired: {fired:?}"
+                        );
                     }
                 });
             }

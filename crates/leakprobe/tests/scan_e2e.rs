@@ -32,7 +32,8 @@ fn werkzeug_server_header_is_reported_under_fingerprinting() {
         assert!(inventory.contains(&expected), "{expected} missing from {inventory:?}");
     }
     // The ledger explains the score.
-    let deducted: u64 = out.report["ledger"].as_array().expect("ledger").iter().map(|l| l["deduction"].as_u64().unwrap_or(0)).sum();
+    let deducted: u64 =
+        out.report["ledger"].as_array().expect("ledger").iter().map(|l| l["deduction"].as_u64().unwrap_or(0)).sum();
     assert_eq!(out.report["score"].as_u64(), Some(100 - deducted));
 }
 

@@ -2,10 +2,7 @@
 //! its twin that does what the spec says (`spec_aligned`).
 mod common;
 
-use common::{
-    assert_only_safe_requests, assert_valid_report, findings, scan, scan_in_process, timing_line,
-    Target,
-};
+use common::{assert_only_safe_requests, assert_valid_report, findings, scan, scan_in_process, timing_line, Target};
 use leakprobe_engine::identity::Identity;
 use serde_json::Value;
 
@@ -28,25 +25,11 @@ fn drifted_spec_shows_unenforced_security_live_deprecation_and_an_unlinked_route
 
     let (category, declared) = one(&all, "declared_security_not_enforced");
     assert_eq!(category, "authentication");
-    assert_eq!(
-        declared["endpoint"], "/api/accounts/{account_id}",
-        "the spec's own template"
-    );
+    assert_eq!(declared["endpoint"], "/api/accounts/{account_id}", "the spec's own template");
     assert_eq!(declared["method"], "GET");
-    assert_eq!(
-        declared["severity"], "critical",
-        "the account holds contact details"
-    );
-    assert_eq!(
-        declared["confidence"], "high",
-        "no identity to compare with: likely, not confirmed"
-    );
-    let pii: Vec<&str> = declared["pii_types"]
-        .as_array()
-        .expect("pii")
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
+    assert_eq!(declared["severity"], "critical", "the account holds contact details");
+    assert_eq!(declared["confidence"], "high", "no identity to compare with: likely, not confirmed");
+    let pii: Vec<&str> = declared["pii_types"].as_array().expect("pii").iter().filter_map(Value::as_str).collect();
     assert!(pii.contains(&"email"), "{declared}");
 
     let (category, deprecated) = one(&all, "deprecated_operation_active");
@@ -68,38 +51,18 @@ fn an_identity_confirms_the_drift_and_its_token_appears_in_no_output() {
     let target = Target::start("spec_drift");
     let (json, report, _) = scan_in_process(&target.url, |c| {
         c.wordlist = false;
-        c.identities
-            .push(Identity::parse(&format!("alice=bearer:{ALICE_TOKEN}")).expect("identity"));
+        c.identities.push(Identity::parse(&format!("alice=bearer:{ALICE_TOKEN}")).expect("identity"));
     });
     eprintln!("{}", timing_line("spec_drift (identity)", &json));
     let all = findings(&json);
     let (_, declared) = one(&all, "declared_security_not_enforced");
-    assert_eq!(
-        declared["confidence"], "confirmed",
-        "alice and nobody get the same account: {declared}"
-    );
-    assert!(
-        declared["evidence"]
-            .as_str()
-            .unwrap_or("")
-            .contains("identity `alice`"),
-        "{declared}"
-    );
+    assert_eq!(declared["confidence"], "confirmed", "alice and nobody get the same account: {declared}");
+    assert!(declared["evidence"].as_str().unwrap_or("").contains("identity `alice`"), "{declared}");
 
     use leakprobe_render::Format;
-    for format in [
-        Format::Terminal,
-        Format::Json,
-        Format::Sarif,
-        Format::Junit,
-        Format::Markdown,
-        Format::Html,
-    ] {
+    for format in [Format::Terminal, Format::Json, Format::Sarif, Format::Junit, Format::Markdown, Format::Html] {
         let text = leakprobe_render::render(&report, format);
-        assert!(
-            !text.contains(ALICE_TOKEN) && !text.contains("7Qm2xV9pL4sK8dW3"),
-            "{format:?} output holds the token"
-        );
+        assert!(!text.contains(ALICE_TOKEN) && !text.contains("7Qm2xV9pL4sK8dW3"), "{format:?} output holds the token");
     }
     assert!(!json.to_string().contains(ALICE_TOKEN));
 }
@@ -114,29 +77,15 @@ fn aligned_twin_keeps_its_spec_and_stays_clean() {
     let ours: Vec<_> = all
         .iter()
         .filter(|(_, f)| {
-            [
-                "declared_security_not_enforced",
-                "deprecated_operation_active",
-                "unlinked_operation_reachable",
-            ]
-            .contains(&f["check"].as_str().unwrap_or(""))
+            ["declared_security_not_enforced", "deprecated_operation_active", "unlinked_operation_reachable"]
+                .contains(&f["check"].as_str().unwrap_or(""))
         })
         .collect();
     assert!(ours.is_empty(), "{ours:#?}");
-    let serious: Vec<_> = all
-        .iter()
-        .filter(|(_, f)| matches!(f["severity"].as_str(), Some("medium" | "high" | "critical")))
-        .collect();
-    assert!(
-        serious.is_empty(),
-        "hardened twin has a medium-or-higher finding: {serious:#?}"
-    );
+    let serious: Vec<_> =
+        all.iter().filter(|(_, f)| matches!(f["severity"].as_str(), Some("medium" | "high" | "critical"))).collect();
+    assert!(serious.is_empty(), "hardened twin has a medium-or-higher finding: {serious:#?}");
     // The spec was read: every operation is in the inventory.
     let inventory = out.report["inventory"].as_array().expect("inventory");
-    assert!(
-        inventory
-            .iter()
-            .any(|e| e["endpoint"] == "/api/accounts/{account_id}"),
-        "{inventory:?}"
-    );
+    assert!(inventory.iter().any(|e| e["endpoint"] == "/api/accounts/{account_id}"), "{inventory:?}");
 }

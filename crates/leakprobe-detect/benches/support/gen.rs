@@ -36,15 +36,26 @@ impl Rng {
         format!("{}-{}-4{}-a{}-{}", self.hex(8), self.hex(4), self.hex(3), self.hex(3), self.hex(12))
     }
     fn ts(&mut self) -> String {
-        format!("2024-{:02}-{:02}T{:02}:{:02}:{:02}Z", 1 + self.below(12), 1 + self.below(28), self.below(24), self.below(60), self.below(60))
+        format!(
+            "2024-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            1 + self.below(12),
+            1 + self.below(28),
+            self.below(24),
+            self.below(60),
+            self.below(60)
+        )
     }
 }
 
 const FIRST: &[&str] = &["Maria", "Jonas", "Aiko", "Priya", "Lucas", "Fatima", "Oliver", "Chloe", "Mateo", "Ingrid"];
 const LAST: &[&str] = &["Lopez", "Becker", "Tanaka", "Raman", "Moreau", "Haddad", "Brennan", "Dubois", "Silva"];
 const DOMAINS: &[&str] = &["fastmail.fm", "gmail.com", "outlook.com", "proton.me", "web.de"];
-const PRODUCTS: &[&str] = &["Widget Pro", "Gadget Mini", "Cable USB-C 2m", "Desk Lamp", "Notebook A5", "Coffee Beans 1kg"];
-const WORDS: &[&str] = &["the", "order", "service", "request", "cache", "worker", "queue", "payment", "retry", "session", "upstream", "latency", "user", "token", "config", "deploy"];
+const PRODUCTS: &[&str] =
+    &["Widget Pro", "Gadget Mini", "Cable USB-C 2m", "Desk Lamp", "Notebook A5", "Coffee Beans 1kg"];
+const WORDS: &[&str] = &[
+    "the", "order", "service", "request", "cache", "worker", "queue", "payment", "retry", "session", "upstream",
+    "latency", "user", "token", "config", "deploy",
+];
 
 fn luhn_card(r: &mut Rng) -> String {
     let mut d: Vec<u8> = b"4".to_vec();
@@ -54,16 +65,21 @@ fn luhn_card(r: &mut Rng) -> String {
     for c in b'0'..=b'9' {
         let mut t = d.clone();
         t.push(c);
-        let sum: u32 = t.iter().rev().enumerate().map(|(i, x)| {
-            let mut v = u32::from(x - b'0');
-            if i % 2 == 1 {
-                v *= 2;
-                if v > 9 {
-                    v -= 9;
+        let sum: u32 = t
+            .iter()
+            .rev()
+            .enumerate()
+            .map(|(i, x)| {
+                let mut v = u32::from(x - b'0');
+                if i % 2 == 1 {
+                    v *= 2;
+                    if v > 9 {
+                        v -= 9;
+                    }
                 }
-            }
-            v
-        }).sum();
+                v
+            })
+            .sum();
         if sum % 10 == 0 {
             return String::from_utf8(t).unwrap_or_default();
         }
@@ -99,7 +115,13 @@ pub fn json_response(r: &mut Rng) -> String {
         s.push('}');
         items.push(s);
     }
-    format!("{{\"data\":[{}],\"meta\":{{\"page\":{},\"per_page\":50,\"total\":{},\"request_id\":\"{}\"}}}}\n", items.join(","), r.below(100), r.below(100_000), r.uuid())
+    format!(
+        "{{\"data\":[{}],\"meta\":{{\"page\":{},\"per_page\":50,\"total\":{},\"request_id\":\"{}\"}}}}\n",
+        items.join(","),
+        r.below(100),
+        r.below(100_000),
+        r.uuid()
+    )
 }
 
 /// An HTML page of a few KB with a table; rarely an e-mail or phone in it.
@@ -111,10 +133,17 @@ pub fn html_page(r: &mut Rng) -> String {
             r.uuid(), r.digits(8), r.pick(PRODUCTS), r.below(900), r.below(100), &r.ts()[..10], r.hex(8)
         ));
         if r.below(60) == 0 {
-            s.push_str(&format!("<tr><td colspan=5>Contact: <a href=\"mailto:{}\">support</a>, Tel: (212) {}-{}</td></tr>\n", email(r), 200 + r.below(700), r.digits(4)));
+            s.push_str(&format!(
+                "<tr><td colspan=5>Contact: <a href=\"mailto:{}\">support</a>, Tel: (212) {}-{}</td></tr>\n",
+                email(r),
+                200 + r.below(700),
+                r.digits(4)
+            ));
         }
     }
-    s.push_str("</table><footer>v2.14.3 &copy; 2024</footer><script src=\"/static/app.9c1d2e.js\"></script></body></html>\n");
+    s.push_str(
+        "</table><footer>v2.14.3 &copy; 2024</footer><script src=\"/static/app.9c1d2e.js\"></script></body></html>\n",
+    );
     s
 }
 
@@ -123,14 +152,33 @@ pub fn log_line(r: &mut Rng) -> String {
     let ts = r.ts();
     let n = r.below(200);
     match n {
-        0 => format!("{ts} INFO auth: login ok user={} ip=81.{}.{}.{}\n", email(r), r.below(256), r.below(256), 1 + r.below(254)),
+        0 => format!(
+            "{ts} INFO auth: login ok user={} ip=81.{}.{}.{}\n",
+            email(r),
+            r.below(256),
+            r.below(256),
+            1 + r.below(254)
+        ),
         1 => format!("{ts} DEBUG payments: charge card={} amount={}.00\n", luhn_card(r), r.below(500)),
         2 => format!("{ts} DEBUG kyc: applicant ssn={} status=pending\n", ssn(r)),
-        3 => format!("{ts} WARN config: loaded AWS_ACCESS_KEY_ID=AKIA{} from env\n", r.alnum(16).to_uppercase().replace(['0', '1', '8', '9'], "Q")),
+        3 => format!(
+            "{ts} WARN config: loaded AWS_ACCESS_KEY_ID=AKIA{} from env\n",
+            r.alnum(16).to_uppercase().replace(['0', '1', '8', '9'], "Q")
+        ),
         _ => format!(
             "{ts} {} {}: {} {} {} id={} trace={} took={}ms bytes={} v{}.{}.{}\n",
-            r.pick(&["INFO", "INFO", "INFO", "DEBUG", "WARN"]), r.pick(WORDS), r.pick(WORDS), r.pick(WORDS), r.pick(WORDS),
-            r.digits(9), r.hex(32), r.below(2000), r.below(1_000_000), r.below(5), r.below(20), r.below(100)
+            r.pick(&["INFO", "INFO", "INFO", "DEBUG", "WARN"]),
+            r.pick(WORDS),
+            r.pick(WORDS),
+            r.pick(WORDS),
+            r.pick(WORDS),
+            r.digits(9),
+            r.hex(32),
+            r.below(2000),
+            r.below(1_000_000),
+            r.below(5),
+            r.below(20),
+            r.below(100)
         ),
     }
 }

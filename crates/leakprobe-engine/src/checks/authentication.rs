@@ -46,7 +46,6 @@ pub static CREDENTIAL_ECHO: CheckInfo = CheckInfo {
 /// Where APIs commonly accept keys in the URL.
 const QUERY_KEY_NAMES: [&str; 5] = ["api_key", "apikey", "key", "access_token", "token"];
 
-
 /// True when `other` carries the same data as `reference`: identical bodies, or JSON with the
 /// same shape (keys) and the same identifying values.
 pub fn same_data(reference: &Exchange, other: &Exchange) -> bool {
@@ -69,7 +68,8 @@ pub fn same_data(reference: &Exchange, other: &Exchange) -> bool {
     let (a, b) = (first(&a), first(&b));
     let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else { return false };
     let keys_match = a.keys().collect::<BTreeSet<_>>() == b.keys().collect::<BTreeSet<_>>();
-    let ids_match = ["id", "user_id", "email", "username"].iter().any(|k| a.get(*k).is_some() && a.get(*k) == b.get(*k));
+    let ids_match =
+        ["id", "user_id", "email", "username"].iter().any(|k| a.get(*k).is_some() && a.get(*k) == b.get(*k));
     keys_match && ids_match
 }
 
@@ -99,11 +99,16 @@ fn unauthenticated_access(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
             .map(|path| async move {
                 let authed = ctx.client.send(Probe::get(path.clone()).as_identity(name)).await.ok()?;
                 // Scripts, styles and fonts are served to everybody by design: not data.
-                if !authed.is_success() || ctx.soft404.is_not_found(&authed) || crate::content::is_static_asset(&authed) {
+                if !authed.is_success() || ctx.soft404.is_not_found(&authed) || crate::content::is_static_asset(&authed)
+                {
                     return None;
                 }
                 let anonymous = ctx.client.send(Probe::get(path.clone())).await.ok()?;
-                let broken = ctx.client.send(Probe::get(path.clone()).as_identity(name).auth(AuthMode::BrokenCredential)).await.ok()?;
+                let broken = ctx
+                    .client
+                    .send(Probe::get(path.clone()).as_identity(name).auth(AuthMode::BrokenCredential))
+                    .await
+                    .ok()?;
                 Some(Comparison { path, authed, anonymous, broken })
             })
             .buffer_unordered(ctx.config.concurrency.max(1))
@@ -123,7 +128,13 @@ fn unauthenticated_access(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
                 (
                     "Credentials are checked only when present: no credential gets the data",
                     Confidence::Confirmed,
-                    format!("GET {} as {name} → {}; with a broken credential → {}; with none → {} and the same data", c.path, status(&c.authed), status(&c.broken), status(&c.anonymous)),
+                    format!(
+                        "GET {} as {name} → {}; with a broken credential → {}; with none → {} and the same data",
+                        c.path,
+                        status(&c.authed),
+                        status(&c.broken),
+                        status(&c.anonymous)
+                    ),
                 )
             } else if anonymous_ok && enforced_somewhere && !pii.is_empty() {
                 // Same answer for everybody is what public routes do; personal data in it is what
@@ -137,7 +148,12 @@ fn unauthenticated_access(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
                 (
                     "Invalid credentials are accepted",
                     Confidence::Confirmed,
-                    format!("GET {} without credentials → {}; with a broken credential → {} and the data", c.path, status(&c.anonymous), status(&c.broken)),
+                    format!(
+                        "GET {} without credentials → {}; with a broken credential → {} and the data",
+                        c.path,
+                        status(&c.anonymous),
+                        status(&c.broken)
+                    ),
                 )
             } else {
                 continue;
@@ -157,10 +173,11 @@ fn unauthenticated_access(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
     })
 }
 
-
 /// A path the identity can read and nobody else can: where accepted credentials show.
 async fn protected_path(ctx: &ScanContext, identity: &str) -> Option<(String, std::sync::Arc<Exchange>)> {
-    for endpoint in ctx.plan_costing(&API_KEY_IN_QUERY, ctx.inventory.endpoints().filter(|e| e.methods.contains("GET")), 2) {
+    for endpoint in
+        ctx.plan_costing(&API_KEY_IN_QUERY, ctx.inventory.endpoints().filter(|e| e.methods.contains("GET")), 2)
+    {
         let path = endpoint.sample_path();
         let Ok(anonymous) = ctx.client.send(Probe::get(path.clone())).await else { continue };
         if !refused(&anonymous) {
@@ -189,7 +206,9 @@ fn api_key_in_query(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
                 Credential::Header { .. } | Credential::Bearer(_) => {
                     let mut found = None;
                     for param in QUERY_KEY_NAMES {
-                        let probe = Probe::get(path.clone()).as_identity(&identity.name).auth(AuthMode::CredentialInQuery(param.into()));
+                        let probe = Probe::get(path.clone())
+                            .as_identity(&identity.name)
+                            .auth(AuthMode::CredentialInQuery(param.into()));
                         if let Ok(ex) = ctx.client.send(probe).await {
                             if same_data(&authed, &ex) {
                                 found = Some(param.to_string());
@@ -210,7 +229,10 @@ fn api_key_in_query(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
                     path: path.clone(),
                     kind: "api_key_in_query".into(),
                     pii_types: vec![PiiType::ApiKey],
-                    evidence: format!("GET {path}?{param}=*** → {} with the data; without it → 401/403", status(&authed)),
+                    evidence: format!(
+                        "GET {path}?{param}=*** → {} with the data; without it → 401/403",
+                        status(&authed)
+                    ),
                 });
             }
         }

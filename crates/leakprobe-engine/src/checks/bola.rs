@@ -236,11 +236,7 @@ async fn distinct_object(ctx: &ScanContext, object: &Object, objects: &[Object])
 
 /// Reads every endpoint without path parameters as each identity and keeps, per identity, what
 /// only it receives.
-async fn own_responses(
-    ctx: &ScanContext,
-    check: &'static CheckInfo,
-    identities: &[Identity],
-) -> BTreeMap<String, Own> {
+async fn own_responses(ctx: &ScanContext, check: &'static CheckInfo, identities: &[Identity]) -> BTreeMap<String, Own> {
     let untemplated = ctx.inventory.endpoints().filter(|e| e.methods.contains("GET") && !e.has_path_params());
     let paths: Vec<String> =
         ctx.plan_costing(check, untemplated, identities.len()).into_iter().map(Endpoint::sample_path).collect();
@@ -419,12 +415,10 @@ fn id_enumeration(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
             return Vec::new(); // an admin may read everybody's objects
         }
         let own = match &caller {
-            Some(identity) => {
-                own_responses(ctx, &ID_ENUMERATION, std::slice::from_ref(identity))
-                    .await
-                    .remove(&identity.name)
-                    .unwrap_or_default()
-            }
+            Some(identity) => own_responses(ctx, &ID_ENUMERATION, std::slice::from_ref(identity))
+                .await
+                .remove(&identity.name)
+                .unwrap_or_default(),
             None => Own::default(),
         };
         let name = caller.as_ref().map(|i| i.name.clone());
@@ -673,7 +667,6 @@ fn identifying_summary(ctx: &ScanContext, ex: &Exchange) -> String {
         parts.join(", ")
     }
 }
-
 
 fn last_param_name(template: &str) -> Option<&str> {
     template.split('/').rev().find(|s| s.starts_with('{') && s.ends_with('}')).map(|s| &s[1..s.len() - 1])

@@ -71,11 +71,7 @@ const MAX_PROBED: usize = 5;
 
 /// Random per process, the same for every check of a scan (so their probes hit the client's cache),
 /// and never an origin a real allow-list would name.
-static NONCE: LazyLock<String> = LazyLock::new(|| {
-    Alphanumeric
-        .sample_string(&mut rand::rng(), 8)
-        .to_lowercase()
-});
+static NONCE: LazyLock<String> = LazyLock::new(|| Alphanumeric.sample_string(&mut rand::rng(), 8).to_lowercase());
 
 /// Second-level labels under which registrations happen (`acme.co.uk`); a small stand-in for the
 /// public suffix list that covers the common country-code cases.
@@ -98,12 +94,7 @@ enum Variant {
     InsecureScheme,
 }
 
-const TRICKS: [Variant; 4] = [
-    Variant::LookAlike,
-    Variant::Prefixed,
-    Variant::Subdomain,
-    Variant::InsecureScheme,
-];
+const TRICKS: [Variant; 4] = [Variant::LookAlike, Variant::Prefixed, Variant::Subdomain, Variant::InsecureScheme];
 
 impl Variant {
     fn kind(self) -> &'static str {
@@ -131,17 +122,11 @@ impl Variant {
             Variant::Foreign => Some(format!("https://leakprobe-{nonce}.com")),
             Variant::Null => Some("null".into()),
             // IPv6 literals cannot be glued into a host name.
-            Variant::LookAlike if !name.is_empty() => {
-                Some(format!("https://{name}.leakprobe-{nonce}.com"))
+            Variant::LookAlike if !name.is_empty() => Some(format!("https://{name}.leakprobe-{nonce}.com")),
+            Variant::Prefixed if !name.is_empty() => {
+                Some(format!("https://leakprobe{nonce}{}", registrable(&name, dns)))
             }
-            Variant::Prefixed if !name.is_empty() => Some(format!(
-                "https://leakprobe{nonce}{}",
-                registrable(&name, dns)
-            )),
-            Variant::Subdomain if dns => Some(format!(
-                "https://leakprobe-{nonce}.{}",
-                registrable(&name, dns)
-            )),
+            Variant::Subdomain if dns => Some(format!("https://leakprobe-{nonce}.{}", registrable(&name, dns))),
             Variant::InsecureScheme if base.scheme() == "https" => {
                 let port = base.port().map(|p| format!(":{p}")).unwrap_or_default();
                 Some(format!("http://{}{port}", base.host_str()?))
@@ -157,7 +142,9 @@ impl Variant {
             Variant::Foreign => "Any origin is trusted: Access-Control-Allow-Origin echoes the caller's Origin".into(),
             Variant::Null => "The `null` origin is trusted".into(),
             Variant::LookAlike => format!("Origin check accepts look-alike domains that merely start with `{host}`"),
-            Variant::Prefixed => format!("Origin check accepts any domain that ends with `{domain}`, not only its subdomains"),
+            Variant::Prefixed => {
+                format!("Origin check accepts any domain that ends with `{domain}`, not only its subdomains")
+            }
             Variant::Subdomain => format!("Every subdomain of `{domain}` is trusted"),
             Variant::InsecureScheme => format!(
                 "The plain-HTTP origin `{}` is trusted by this https API",
@@ -174,11 +161,7 @@ fn registrable(host: &str, dns: bool) -> String {
         return host.to_string();
     }
     let n = labels.len();
-    let keep = if labels[n - 1].len() == 2 && SECOND_LEVEL.contains(&labels[n - 2]) {
-        3
-    } else {
-        2
-    };
+    let keep = if labels[n - 1].len() == 2 && SECOND_LEVEL.contains(&labels[n - 2]) { 3 } else { 2 };
     labels[n - keep..].join(".")
 }
 
@@ -193,15 +176,12 @@ struct Accepted {
 /// wildcard check's business).
 fn accepts(ex: &Exchange, origin: &str) -> Option<bool> {
     ex.status?;
-    let allowed = ex
-        .header_all("access-control-allow-origin")
-        .any(|v| v.trim().eq_ignore_ascii_case(origin));
+    let allowed = ex.header_all("access-control-allow-origin").any(|v| v.trim().eq_ignore_ascii_case(origin));
     allowed.then(|| allows_credentials(ex))
 }
 
 fn allows_credentials(ex: &Exchange) -> bool {
-    ex.header("access-control-allow-credentials")
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+    ex.header("access-control-allow-credentials").is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
 }
 
 /// Where to send origin probes: the root, then endpoints ranked by what their plain GET returned
@@ -218,12 +198,8 @@ async fn endpoints(ctx: &ScanContext) -> Vec<String> {
     // Paths seen answering first: their plain GET is already cached and costs nothing.
     candidates.sort_by_key(|(unseen, _)| *unseen);
     candidates.truncate(MAX_CANDIDATES);
-    let answers = join_all(
-        candidates
-            .iter()
-            .map(|(_, path)| ctx.client.send(ctx.client.baseline_get(path.clone()))),
-    )
-    .await;
+    let answers =
+        join_all(candidates.iter().map(|(_, path)| ctx.client.send(ctx.client.baseline_get(path.clone())))).await;
     let mut ranked: Vec<(u8, String)> = candidates
         .into_iter()
         .zip(answers)
@@ -246,10 +222,7 @@ async fn endpoints(ctx: &ScanContext) -> Vec<String> {
         })
         .collect();
     ranked.sort_by_key(|(rank, _)| *rank);
-    std::iter::once(root)
-        .chain(ranked.into_iter().map(|(_, p)| p))
-        .take(MAX_PROBED)
-        .collect()
+    std::iter::once(root).chain(ranked.into_iter().map(|(_, p)| p)).take(MAX_PROBED).collect()
 }
 
 /// Sends `variant`'s origin to `path`; `Some` when the API accepted it.
@@ -265,11 +238,7 @@ async fn try_origin(ctx: &ScanContext, path: &str, variant: Variant) -> Option<A
         return None;
     }
     let credentials = accepts(&ex, &origin)?;
-    Some(Accepted {
-        exchange: ex,
-        origin,
-        credentials,
-    })
+    Some(Accepted { exchange: ex, origin, credentials })
 }
 
 /// How bad an accepted origin is: credentials make it exploitable against logged-in users,
@@ -315,11 +284,7 @@ fn hit(ctx: &ScanContext, variant: Variant, accepted: &Accepted) -> Hit {
         title,
         severity: severity(variant, accepted.credentials, !pii.is_empty()),
         // The echo of an origin we made up is proof in itself; with credentials it is exploitable as is.
-        confidence: if accepted.credentials {
-            Confidence::Confirmed
-        } else {
-            Confidence::High
-        },
+        confidence: if accepted.credentials { Confidence::Confirmed } else { Confidence::High },
         method: "GET".into(),
         path: ex.path().to_string(),
         kind: variant.kind().into(),
@@ -331,11 +296,7 @@ fn hit(ctx: &ScanContext, variant: Variant, accepted: &Accepted) -> Hit {
 async fn probe_each(ctx: &ScanContext, variant: Variant) -> Vec<Hit> {
     let paths = endpoints(ctx).await;
     let accepted = join_all(paths.iter().map(|p| try_origin(ctx, p, variant))).await;
-    accepted
-        .into_iter()
-        .flatten()
-        .map(|a| hit(ctx, variant, &a))
-        .collect()
+    accepted.into_iter().flatten().map(|a| hit(ctx, variant, &a)).collect()
 }
 
 fn run_reflection(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
@@ -355,16 +316,8 @@ fn run_bypass(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
             if try_origin(ctx, path, Variant::Foreign).await.is_some() {
                 return Vec::new();
             }
-            let accepted = join_all(
-                TRICKS
-                    .iter()
-                    .map(|&v| async move { (v, try_origin(ctx, path, v).await) }),
-            )
-            .await;
-            accepted
-                .into_iter()
-                .filter_map(|(v, a)| a.map(|a| hit(ctx, v, &a)))
-                .collect()
+            let accepted = join_all(TRICKS.iter().map(|&v| async move { (v, try_origin(ctx, path, v).await) })).await;
+            accepted.into_iter().filter_map(|(v, a)| a.map(|a| hit(ctx, v, &a))).collect()
         }))
         .await;
         per_path.into_iter().flatten().collect()
@@ -377,39 +330,21 @@ fn wildcard(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
     if !read || !ex.is_success() || ctx.soft404.is_not_found(ex) {
         return;
     }
-    if !ex
-        .header_all("access-control-allow-origin")
-        .any(|v| v.trim() == "*")
-    {
+    if !ex.header_all("access-control-allow-origin").any(|v| v.trim() == "*") {
         return;
     }
     let pii = ctx.exposed_types(ex);
-    let mut evidence = format!(
-        "{} {} → {} Access-Control-Allow-Origin: *",
-        ex.method,
-        ex.path(),
-        ex.status.unwrap_or_default()
-    );
+    let mut evidence =
+        format!("{} {} → {} Access-Control-Allow-Origin: *", ex.method, ex.path(), ex.status.unwrap_or_default());
     if allows_credentials(ex) {
         // Browsers refuse this pair, so no cookie is ever sent; it shows the intent, not a hole.
-        evidence.push_str(
-            ", Access-Control-Allow-Credentials: true (browsers reject this combination)",
-        );
+        evidence.push_str(", Access-Control-Allow-Credentials: true (browsers reject this combination)");
     }
     let (severity, title) = if pii.is_empty() {
-        (
-            Severity::Info,
-            "Any website may read this response (Access-Control-Allow-Origin: *)".to_string(),
-        )
+        (Severity::Info, "Any website may read this response (Access-Control-Allow-Origin: *)".to_string())
     } else {
         let names: Vec<&str> = pii.iter().map(|t| t.as_str()).collect();
-        (
-            Severity::Low,
-            format!(
-                "Any website may read this response, which carries {}",
-                names.join(", ")
-            ),
-        )
+        (Severity::Low, format!("Any website may read this response, which carries {}", names.join(", ")))
     };
     hits.push(Hit {
         title,
@@ -444,43 +379,17 @@ mod tests {
     fn origins_aim_at_the_targets_own_names() {
         let base = url("https://api.acme.io:8443/v1/");
         let n = NONCE.as_str();
-        assert_eq!(
-            Variant::Foreign.origin(&base),
-            Some(format!("https://leakprobe-{n}.com"))
-        );
+        assert_eq!(Variant::Foreign.origin(&base), Some(format!("https://leakprobe-{n}.com")));
         assert_eq!(Variant::Null.origin(&base).as_deref(), Some("null"));
-        assert_eq!(
-            Variant::LookAlike.origin(&base),
-            Some(format!("https://api.acme.io.leakprobe-{n}.com"))
-        );
-        assert_eq!(
-            Variant::Prefixed.origin(&base),
-            Some(format!("https://leakprobe{n}acme.io"))
-        );
-        assert_eq!(
-            Variant::Subdomain.origin(&base),
-            Some(format!("https://leakprobe-{n}.acme.io"))
-        );
-        assert_eq!(
-            Variant::InsecureScheme.origin(&base).as_deref(),
-            Some("http://api.acme.io:8443")
-        );
+        assert_eq!(Variant::LookAlike.origin(&base), Some(format!("https://api.acme.io.leakprobe-{n}.com")));
+        assert_eq!(Variant::Prefixed.origin(&base), Some(format!("https://leakprobe{n}acme.io")));
+        assert_eq!(Variant::Subdomain.origin(&base), Some(format!("https://leakprobe-{n}.acme.io")));
+        assert_eq!(Variant::InsecureScheme.origin(&base).as_deref(), Some("http://api.acme.io:8443"));
 
         let plain = url("http://127.0.0.1:5000/");
-        assert_eq!(
-            Variant::InsecureScheme.origin(&plain),
-            None,
-            "only on https targets"
-        );
-        assert_eq!(
-            Variant::Subdomain.origin(&plain),
-            None,
-            "IP literals have no subdomains"
-        );
-        assert_eq!(
-            Variant::Prefixed.origin(&plain),
-            Some(format!("https://leakprobe{n}127.0.0.1"))
-        );
+        assert_eq!(Variant::InsecureScheme.origin(&plain), None, "only on https targets");
+        assert_eq!(Variant::Subdomain.origin(&plain), None, "IP literals have no subdomains");
+        assert_eq!(Variant::Prefixed.origin(&plain), Some(format!("https://leakprobe{n}127.0.0.1")));
         assert_eq!(Variant::LookAlike.origin(&url("http://[::1]:5000/")), None);
     }
 
@@ -491,10 +400,7 @@ mod tests {
         assert_eq!(severity(Variant::Foreign, false, true), Severity::Low);
         assert_eq!(severity(Variant::Foreign, false, false), Severity::Info);
         assert_eq!(severity(Variant::Null, true, false), Severity::High);
-        assert_eq!(
-            severity(Variant::InsecureScheme, true, true),
-            Severity::Medium
-        );
+        assert_eq!(severity(Variant::InsecureScheme, true, true), Severity::Medium);
         assert_eq!(severity(Variant::Subdomain, true, false), Severity::Info);
         assert_eq!(severity(Variant::Prefixed, true, true), Severity::High);
     }

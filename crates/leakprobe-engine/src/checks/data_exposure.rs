@@ -34,14 +34,12 @@ fn pii_in_response(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
         }
         if let Ok(value) = value.to_str() {
             matches.extend(
-                ctx.detector
-                    .scan_text(value)
-                    .into_iter()
-                    .filter(|m| m.confidence > MatchConfidence::Low)
-                    .map(|mut m| {
+                ctx.detector.scan_text(value).into_iter().filter(|m| m.confidence > MatchConfidence::Low).map(
+                    |mut m| {
                         m.key_path = Some(format!("header {name}"));
                         m
-                    }),
+                    },
+                ),
             );
         }
     }
@@ -55,12 +53,15 @@ fn pii_in_response(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
     // is what a profile page is for, however many name fields it has: worth knowing, not an
     // alarm. Other people's data, and secrets or critical kinds even of oneself, keep their weight.
     // Contact data of many people shown to an admin identity is what admin screens are for.
-    let as_admin = ex.identity.as_ref().is_some_and(|name| {
-        ctx.client.identities().iter().any(|i| &i.name == name && i.is_admin())
-    });
+    let as_admin = ex
+        .identity
+        .as_ref()
+        .is_some_and(|name| ctx.client.identities().iter().any(|i| &i.name == name && i.is_admin()));
     let contact_only = types.iter().all(|t| CONTACT_KINDS.contains(t));
     // One value of each kind, fetched as an identity, is one record, most likely the caller's.
-    let single_record = types.iter().all(|t| matches.iter().filter(|m| m.kind == *t).map(|m| &m.value).collect::<BTreeSet<_>>().len() <= 1);
+    let single_record = types
+        .iter()
+        .all(|t| matches.iter().filter(|m| m.kind == *t).map(|m| &m.value).collect::<BTreeSet<_>>().len() <= 1);
     let one_of_many = ex.identity.is_some() && (single_record || as_admin) && severity == Severity::Medium;
     if one_of_many || (ex.identity.is_some() && contact_only && own_record(ex, ctx, &matches)) {
         severity = Severity::Low;
@@ -101,20 +102,26 @@ const CONTACT_KINDS: [PiiType; 6] =
     [PiiType::Email, PiiType::Phone, PiiType::Name, PiiType::Address, PiiType::DateOfBirth, PiiType::IpAddress];
 
 /// Last path segments that name the caller's own account.
-const OWN_ACCOUNT_SEGMENTS: [&str; 9] = ["me", "self", "profile", "account", "whoami", "userinfo", "myself", "my-profile", "current-user"];
+const OWN_ACCOUNT_SEGMENTS: [&str; 9] =
+    ["me", "self", "profile", "account", "whoami", "userinfo", "myself", "my-profile", "current-user"];
 
 /// One person's record, and that person is the caller: every kind but names has at most one
 /// value (first, last and display names of one person differ), the answer is not a list, and
 /// the identity's markers (its user name or e-mail) appear in it or the path names the caller's
 /// own account (`/api/me`, `/profile`).
 fn own_record(ex: &Exchange, ctx: &ScanContext, matches: &[Match]) -> bool {
-    let one_person = matches
-        .iter()
-        .filter(|m| m.kind != PiiType::Name)
-        .map(|m| m.kind)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .all(|kind| matches.iter().filter(|m| m.kind == kind).map(|m| m.value.to_ascii_lowercase()).collect::<BTreeSet<_>>().len() <= 1);
+    let one_person =
+        matches.iter().filter(|m| m.kind != PiiType::Name).map(|m| m.kind).collect::<BTreeSet<_>>().into_iter().all(
+            |kind| {
+                matches
+                    .iter()
+                    .filter(|m| m.kind == kind)
+                    .map(|m| m.value.to_ascii_lowercase())
+                    .collect::<BTreeSet<_>>()
+                    .len()
+                    <= 1
+            },
+        );
     let listed = ex.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
     if !one_person || listed {
         return false;
@@ -124,9 +131,8 @@ fn own_record(ex: &Exchange, ctx: &ScanContext, matches: &[Match]) -> bool {
     let identities = ctx.client.identities();
     let markers = identities.iter().find(|i| &i.name == name).map(|i| i.markers()).unwrap_or_default();
     let body = String::from_utf8_lossy(&ex.body).to_ascii_lowercase();
-    let marked = markers.iter().any(|marker| {
-        body.contains(&format!("\"{marker}\"")) || body.contains(&format!("\"{marker}@"))
-    });
+    let marked =
+        markers.iter().any(|marker| body.contains(&format!("\"{marker}\"")) || body.contains(&format!("\"{marker}@")));
     own_path || marked
 }
 

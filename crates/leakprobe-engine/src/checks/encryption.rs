@@ -15,10 +15,9 @@ mod certificate;
 mod cookies;
 mod hsts;
 
-
 use super::{CheckInfo, Hit, Runner, Status};
-use crate::config::is_loopback;
 use crate::client::Exchange;
+use crate::config::is_loopback;
 use crate::context::ScanContext;
 use crate::report::{Category, Confidence, Severity};
 
@@ -95,19 +94,13 @@ const CREDENTIAL_HEADERS: [&str; 9] = [
     "x-csrf-token",
 ];
 
-
 fn redirects_to_https(ex: &Exchange) -> bool {
     matches!(ex.status, Some(301 | 302 | 303 | 307 | 308))
-        && ex
-            .header("location")
-            .is_some_and(|l| l.trim_start().to_ascii_lowercase().starts_with("https://"))
+        && ex.header("location").is_some_and(|l| l.trim_start().to_ascii_lowercase().starts_with("https://"))
 }
 
 fn sends_credentials(ctx: &ScanContext) -> bool {
-    ctx.config
-        .headers
-        .iter()
-        .any(|(name, _)| CREDENTIAL_HEADERS.contains(&name.to_ascii_lowercase().as_str()))
+    ctx.config.headers.iter().any(|(name, _)| CREDENTIAL_HEADERS.contains(&name.to_ascii_lowercase().as_str()))
 }
 
 /// One hit per plain-HTTP answer, all merged into one origin-wide finding whose severity is the
@@ -116,11 +109,7 @@ fn cleartext(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
     if ex.url.scheme() != "http" || ex.status.is_none() || redirects_to_https(ex) {
         return;
     }
-    let cookie = ex
-        .header_all("set-cookie")
-        .next()
-        .and_then(|c| c.split('=').next())
-        .map(str::trim);
+    let cookie = ex.header_all("set-cookie").next().and_then(|c| c.split('=').next()).map(str::trim);
     let challenge = ex.header_all("www-authenticate").next();
     let credentials_taken = sends_credentials(ctx) && ex.is_success();
     let mut evidence = format!(
@@ -134,18 +123,13 @@ fn cleartext(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
     }
     if let Some(challenge) = challenge {
         let scheme = challenge.split_whitespace().next().unwrap_or_default();
-        evidence.push_str(&format!(
-            "; asks for credentials (WWW-Authenticate: {scheme})"
-        ));
+        evidence.push_str(&format!("; asks for credentials (WWW-Authenticate: {scheme})"));
     }
     if credentials_taken {
         evidence.push_str("; answered a request that carried the configured credentials");
     }
-    let (severity, title) = cleartext_verdict(
-        is_loopback(ctx.client.base()),
-        cookie.is_some(),
-        challenge.is_some() || credentials_taken,
-    );
+    let (severity, title) =
+        cleartext_verdict(is_loopback(ctx.client.base()), cookie.is_some(), challenge.is_some() || credentials_taken);
     hits.push(Hit {
         title: title.into(),
         severity,
@@ -160,31 +144,15 @@ fn cleartext(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
 
 /// Loopback is a local scan (info, whatever travels); elsewhere cleartext is medium, and high once
 /// cookies or credentials travel over it.
-fn cleartext_verdict(
-    loopback: bool,
-    sets_cookie: bool,
-    takes_credentials: bool,
-) -> (Severity, &'static str) {
+fn cleartext_verdict(loopback: bool, sets_cookie: bool, takes_credentials: bool) -> (Severity, &'static str) {
     if loopback {
-        (
-            Severity::Info,
-            "API is served over plain HTTP (a local scan: make sure production is served over HTTPS only)",
-        )
+        (Severity::Info, "API is served over plain HTTP (a local scan: make sure production is served over HTTPS only)")
     } else if sets_cookie {
-        (
-            Severity::High,
-            "API is served over plain HTTP without redirecting to HTTPS, and sets cookies over it",
-        )
+        (Severity::High, "API is served over plain HTTP without redirecting to HTTPS, and sets cookies over it")
     } else if takes_credentials {
-        (
-            Severity::High,
-            "API is served over plain HTTP without redirecting to HTTPS, and takes credentials over it",
-        )
+        (Severity::High, "API is served over plain HTTP without redirecting to HTTPS, and takes credentials over it")
     } else {
-        (
-            Severity::Medium,
-            "API is served over plain HTTP and does not redirect to HTTPS",
-        )
+        (Severity::Medium, "API is served over plain HTTP and does not redirect to HTTPS")
     }
 }
 
@@ -195,19 +163,11 @@ fn basic_over_http(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
         return;
     }
     for challenge in ex.header_all("www-authenticate") {
-        if !challenge
-            .split_whitespace()
-            .next()
-            .is_some_and(|s| s.eq_ignore_ascii_case("basic"))
-        {
+        if !challenge.split_whitespace().next().is_some_and(|s| s.eq_ignore_ascii_case("basic")) {
             continue;
         }
         // A proxy that challenges every path (random ones included) is one origin-wide finding.
-        let path = if ctx.soft404.is_not_found(ex) {
-            "*".to_string()
-        } else {
-            ex.path().to_string()
-        };
+        let path = if ctx.soft404.is_not_found(ex) { "*".to_string() } else { ex.path().to_string() };
         hits.push(Hit {
             title: "HTTP Basic authentication is requested over plain HTTP".into(),
             severity: Severity::High,
@@ -235,9 +195,7 @@ mod tests {
     #[test]
     fn cleartext_is_info_on_loopback_and_high_with_cookies_or_credentials_elsewhere() {
         assert_eq!(cleartext_verdict(true, true, true).0, Severity::Info);
-        assert!(cleartext_verdict(true, false, false)
-            .1
-            .contains("make sure production is served over HTTPS"));
+        assert!(cleartext_verdict(true, false, false).1.contains("make sure production is served over HTTPS"));
         assert_eq!(cleartext_verdict(false, false, false).0, Severity::Medium);
         assert_eq!(cleartext_verdict(false, true, false).0, Severity::High);
         assert_eq!(cleartext_verdict(false, false, true).0, Severity::High);
@@ -254,12 +212,7 @@ mod tests {
         ] {
             assert!(is_loopback(&Url::parse(local).expect("url")), "{local}");
         }
-        for remote in [
-            "http://192.0.2.1/",
-            "http://api.acme.io/",
-            "http://localhost.acme.io/",
-            "http://[::2]/",
-        ] {
+        for remote in ["http://192.0.2.1/", "http://api.acme.io/", "http://localhost.acme.io/", "http://[::2]/"] {
             assert!(!is_loopback(&Url::parse(remote).expect("url")), "{remote}");
         }
     }

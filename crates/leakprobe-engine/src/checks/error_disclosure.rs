@@ -129,7 +129,9 @@ fn sql_error(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
             let mut free_until = shown.len();
             // Right to left, skipping overlaps, so earlier spans stay valid while we replace.
             for m in spans {
-                let fits = m.span.end <= free_until && shown.is_char_boundary(m.span.start) && shown.is_char_boundary(m.span.end);
+                let fits = m.span.end <= free_until
+                    && shown.is_char_boundary(m.span.start)
+                    && shown.is_char_boundary(m.span.end);
                 if fits {
                     shown.replace_range(m.span.clone(), &ctx.redact(m.kind, &m.value));
                     free_until = m.span.start;
@@ -146,7 +148,8 @@ fn sql_error(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
         (Some(_), true) => "SQL error exposes the statement",
         (None, _) => "Database error details in the response",
     };
-    let mut evidence = format!("{} {} → {}: {}", ex.method, ex.path_and_query(), ex.status.unwrap_or(0), whats.join(", "));
+    let mut evidence =
+        format!("{} {} → {}: {}", ex.method, ex.path_and_query(), ex.status.unwrap_or(0), whats.join(", "));
     if let Some(s) = statement {
         evidence.push_str(&format!("; [SQL: {}]", s.chars().take(160).collect::<String>()));
     }
@@ -177,7 +180,11 @@ fn confirm_debugger(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
         let (resource, console) = futures::join!(resource, console);
         if let Ok(ex) = resource {
             let body = ex.text();
-            if ex.is_success() && !ctx.soft404.is_not_found(&ex) && body.contains("CONSOLE_MODE") && body.contains("EVALEX") {
+            if ex.is_success()
+                && !ctx.soft404.is_not_found(&ex)
+                && body.contains("CONSOLE_MODE")
+                && body.contains("EVALEX")
+            {
                 hits.push(Hit {
                     title: "Werkzeug interactive debugger is enabled".into(),
                     severity: Severity::High,
@@ -186,7 +193,11 @@ fn confirm_debugger(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
                     path: "*".into(),
                     kind: "debugger".into(),
                     pii_types: Vec::new(),
-                    evidence: format!("GET {DEBUGGER_RESOURCE} → {} ({} bytes of debugger.js)", ex.status.unwrap_or(0), ex.body.len()),
+                    evidence: format!(
+                        "GET {DEBUGGER_RESOURCE} → {} ({} bytes of debugger.js)",
+                        ex.status.unwrap_or(0),
+                        ex.body.len()
+                    ),
                 });
             }
         }
@@ -201,7 +212,10 @@ fn confirm_debugger(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
                     path: "/console".into(),
                     kind: "console".into(),
                     pii_types: Vec::new(),
-                    evidence: format!("GET /console → {} (Werkzeug \"Interactive Console\" page)", ex.status.unwrap_or(0)),
+                    evidence: format!(
+                        "GET /console → {} (Werkzeug \"Interactive Console\" page)",
+                        ex.status.unwrap_or(0)
+                    ),
                 });
             }
         }

@@ -48,7 +48,18 @@ static REALM: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"(?i)realm\s*=\s*"
 
 /// Words in a realm that point at internal systems rather than a public product name.
 const INTERNAL_REALM_WORDS: [&str; 12] = [
-    "internal", "staging", "stage", "dev", "test", "admin", "intranet", "corp", "jenkins", "tomcat", "jboss", "backoffice",
+    "internal",
+    "staging",
+    "stage",
+    "dev",
+    "test",
+    "admin",
+    "intranet",
+    "corp",
+    "jenkins",
+    "tomcat",
+    "jboss",
+    "backoffice",
 ];
 
 /// A header fact: method `*` and the path it was seen on; triage reports it origin-wide when it
@@ -79,7 +90,14 @@ fn server_version(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
                 value,
             ));
         } else if PRODUCT_VERSION.is_match(value) {
-            hits.push(header_hit(ex, ctx, format!("Server header discloses `{value}`"), Severity::Low, "Server", value));
+            hits.push(header_hit(
+                ex,
+                ctx,
+                format!("Server header discloses `{value}`"),
+                Severity::Low,
+                "Server",
+                value,
+            ));
         }
     }
 }
@@ -101,9 +119,7 @@ fn auth_realm(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
         for cap in REALM.captures_iter(value) {
             let realm = &cap[1];
             let lower = realm.to_ascii_lowercase();
-            let internal = lower
-                .split(|c: char| !c.is_ascii_alphanumeric())
-                .any(|w| INTERNAL_REALM_WORDS.contains(&w));
+            let internal = lower.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| INTERNAL_REALM_WORDS.contains(&w));
             if internal || VERSION.is_match(realm) {
                 hits.push(header_hit(
                     ex,

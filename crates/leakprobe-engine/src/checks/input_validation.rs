@@ -50,7 +50,9 @@ fn provocations(endpoint: &Endpoint) -> Vec<Provocation> {
     let mut out = Vec::new();
     let writes = endpoint.methods.iter().any(|m| matches!(m.as_str(), "POST" | "PUT" | "PATCH"));
     if endpoint.has_path_params() {
-        for (value, what) in [(BAD_ID, "an id of the wrong type"), (HUGE_ID, "an out-of-range id"), ("-1", "a negative id")] {
+        for (value, what) in
+            [(BAD_ID, "an id of the wrong type"), (HUGE_ID, "an out-of-range id"), ("-1", "a negative id")]
+        {
             let path = fill_template(&endpoint.template, |_| Some(value.to_string()));
             out.push(Provocation { probe: Probe::get(encode_path(&path)), what });
         }
@@ -58,8 +60,12 @@ fn provocations(endpoint: &Endpoint) -> Vec<Provocation> {
     if let Some(example) = endpoint.examples.first().filter(|e| e.contains('?')) {
         // Seen with a query: replace every value with the quote-laden one.
         let (path, query) = example.split_once('?').unwrap_or((example, ""));
-        let bad: Vec<String> = query.split('&').map(|kv| format!("{}={}", kv.split('=').next().unwrap_or(kv), "%27%22")).collect();
-        out.push(Provocation { probe: Probe::get(format!("{path}?{}", bad.join("&"))), what: "quotes in query parameters" });
+        let bad: Vec<String> =
+            query.split('&').map(|kv| format!("{}={}", kv.split('=').next().unwrap_or(kv), "%27%22")).collect();
+        out.push(Provocation {
+            probe: Probe::get(format!("{path}?{}", bad.join("&"))),
+            what: "quotes in query parameters",
+        });
     }
     let query_params: Vec<&str> =
         endpoint.params.iter().filter(|p| p.location == ParamLocation::Query).map(|p| p.name.as_str()).collect();
@@ -67,7 +73,10 @@ fn provocations(endpoint: &Endpoint) -> Vec<Provocation> {
         let base = endpoint.sample_path();
         let base = base.split('?').next().unwrap_or(&base).to_string();
         let bad: Vec<String> = query_params.iter().map(|n| format!("{n}=%27%22")).collect();
-        out.push(Provocation { probe: Probe::get(format!("{base}?{}", bad.join("&"))), what: "quotes in declared query parameters" });
+        out.push(Provocation {
+            probe: Probe::get(format!("{base}?{}", bad.join("&"))),
+            what: "quotes in declared query parameters",
+        });
     }
     let path = endpoint.sample_path();
     // Deliberately unparseable bodies are allowed without --active: no handler can act on them.
@@ -170,11 +179,8 @@ fn dangerous_methods(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
         }
         // Endpoints readable without credentials that advertise write methods to anyone.
         let undeclared = ctx.inventory.endpoints().filter(|e| !e.security_declared);
-        let readable: Vec<String> = ctx
-            .plan_costing(&DANGEROUS_METHODS, undeclared, 1)
-            .into_iter()
-            .map(Endpoint::sample_path)
-            .collect();
+        let readable: Vec<String> =
+            ctx.plan_costing(&DANGEROUS_METHODS, undeclared, 1).into_iter().map(Endpoint::sample_path).collect();
         let answers: Vec<_> = stream::iter(readable)
             .map(|path| async move {
                 let get = ctx.client.send(Probe::get(path.clone())).await;
@@ -201,7 +207,11 @@ fn dangerous_methods(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
                     path: options.path().to_string(),
                     kind: "write_methods".into(),
                     pii_types: Vec::new(),
-                    evidence: format!("GET {} → {} without credentials; OPTIONS → Allow: {allow}", get.path(), get.status.unwrap_or(0)),
+                    evidence: format!(
+                        "GET {} → {} without credentials; OPTIONS → Allow: {allow}",
+                        get.path(),
+                        get.status.unwrap_or(0)
+                    ),
                 });
             }
         }

@@ -3,22 +3,22 @@
 //!
 //! A check is either *passive* (it reads every exchange of the scan once, after the active phase)
 //! or *active* (it sends the probes it needs through the scan's client).
-mod cors;
 mod authentication;
+mod bfla;
+mod bola;
+mod cors;
 mod data_exposure;
 mod encryption;
 mod error_disclosure;
 mod fingerprinting;
 mod input_validation;
-mod sensitive_files;
-pub mod sql_injection;
-mod signatures;
-mod rate_limiting;
-mod spec_conformance;
-mod ssrf;
-mod bfla;
-mod bola;
 mod property_authorization;
+mod rate_limiting;
+mod sensitive_files;
+mod signatures;
+mod spec_conformance;
+pub mod sql_injection;
+mod ssrf;
 
 use futures::future::BoxFuture;
 use leakprobe_detect::PiiType;

@@ -22,8 +22,8 @@ use crate::client::{status, Exchange, Probe};
 use crate::context::ScanContext;
 use crate::discovery::data_lines;
 use crate::discovery::openapi::{Operation, Schema};
-use crate::report::{Category, Confidence, Severity};
 use crate::inventory::Endpoint;
+use crate::report::{Category, Confidence, Severity};
 use crate::schedule::SkipReason;
 
 pub static UNDECLARED: CheckInfo = CheckInfo {
@@ -352,7 +352,9 @@ fn scan_names(value: &Value, path: &str, depth: usize, out: &mut BTreeMap<String
                     Value::String(s) if !s.trim().is_empty() && !masked(s) => {
                         // `PWD`/`OLDPWD` in an environment listing: a directory, not a password.
                         let directory = leakprobe_detect::is_directory_path(s);
-                        if let Some(class) = NAMES.get(normalise(key).as_str()).filter(|c| !(**c == Class::Password && directory)) {
+                        if let Some(class) =
+                            NAMES.get(normalise(key).as_str()).filter(|c| !(**c == Class::Password && directory))
+                        {
                             out.entry(here).or_insert((*class, s.clone()));
                         }
                     }

@@ -24,8 +24,7 @@ pub static MISSING_RATE_LIMIT: CheckInfo = CheckInfo {
     category: Category::RateLimiting,
     status: Status::Stable,
     cwe: &[770, 307],
-    summary:
-        "Login, account-lookup or personal-data endpoints answer a burst without any throttling",
+    summary: "Login, account-lookup or personal-data endpoints answer a burst without any throttling",
     docs: include_str!("../../docs/checks/missing_rate_limit.md"),
     runner: Runner::Active(missing_rate_limit),
 };
@@ -50,18 +49,8 @@ const ASKED_PAGE_SIZE: usize = 1000;
 const PAGE_CAP: usize = 200;
 
 /// Last path segments of login endpoints.
-const LOGIN_WORDS: [&str; 10] = [
-    "login",
-    "signin",
-    "sign-in",
-    "sign_in",
-    "logon",
-    "authenticate",
-    "token",
-    "session",
-    "sessions",
-    "auth",
-];
+const LOGIN_WORDS: [&str; 10] =
+    ["login", "signin", "sign-in", "sign_in", "logon", "authenticate", "token", "session", "sessions", "auth"];
 /// Query parameters that identify an account: answering them tells whether the account exists.
 const ENUMERATION_PARAMS: [&str; 12] = [
     "email",
@@ -94,8 +83,24 @@ const ENUMERATION_WORDS: [&str; 12] = [
 ];
 /// Path words that put an enumeration-style endpoint about accounts.
 const ACCOUNT_WORDS: [&str; 18] = [
-    "user", "users", "account", "accounts", "email", "emails", "username", "usernames", "member", "members",
-    "customer", "customers", "signup", "register", "registration", "password", "login", "auth",
+    "user",
+    "users",
+    "account",
+    "accounts",
+    "email",
+    "emails",
+    "username",
+    "usernames",
+    "member",
+    "members",
+    "customer",
+    "customers",
+    "signup",
+    "register",
+    "registration",
+    "password",
+    "login",
+    "auth",
 ];
 /// Parameters that set a page size.
 const PAGE_PARAMS: [&str; 11] = [
@@ -164,8 +169,7 @@ impl BurstTarget {
         // A login attempt for an account that cannot exist: no real user is ever locked out.
         let user = format!("lp-{run:x}-{n}@leakprobe.invalid");
         let body = serde_json::json!({"email": user, "username": user, "password": format!("lp-wrong-{run:x}-{n}")});
-        Probe::new(self.method.clone(), self.path.clone())
-            .body("application/json", body.to_string())
+        Probe::new(self.method.clone(), self.path.clone()).body("application/json", body.to_string())
     }
 
     /// The path with its query values hidden: they may be personal data seen in a link.
@@ -192,10 +196,7 @@ fn throttle_signal(ex: &Exchange) -> Option<String> {
     if ex.status == Some(429) {
         return Some("429".into());
     }
-    THROTTLE_HEADERS
-        .iter()
-        .find(|h| ex.headers.contains_key(**h))
-        .map(|h| format!("header {h}"))
+    THROTTLE_HEADERS.iter().find(|h| ex.headers.contains_key(**h)).map(|h| format!("header {h}"))
 }
 
 async fn burst(ctx: &ScanContext, target: &BurstTarget, run: u64) -> Outcome {
@@ -220,18 +221,12 @@ async fn burst(ctx: &ScanContext, target: &BurstTarget, run: u64) -> Outcome {
     if !was_throttled && ctx.client.throttled() {
         return Outcome::Throttled;
     }
-    Outcome::Open {
-        statuses,
-        secs: started.elapsed().as_secs_f64(),
-    }
+    Outcome::Open { statuses, secs: started.elapsed().as_secs_f64() }
 }
 
 fn missing_rate_limit(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
     Box::pin(async move {
-        let left = ctx
-            .config
-            .max_requests
-            .saturating_sub(ctx.client.requests_sent());
+        let left = ctx.config.max_requests.saturating_sub(ctx.client.requests_sent());
         if left < 3 * BURST + BUDGET_RESERVE || ctx.client.out_of_time() {
             let reason = if ctx.client.out_of_time() { SkipReason::TimeLimit } else { SkipReason::Budget };
             ctx.skip(&MISSING_RATE_LIMIT, reason, login_endpoints(ctx));
@@ -252,11 +247,7 @@ fn missing_rate_limit(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
 
         let run = rand::random::<u64>();
         let outcomes = join_all(targets.iter().map(|t| burst(ctx, t, run))).await;
-        targets
-            .iter()
-            .zip(outcomes)
-            .filter_map(|(t, outcome)| verdict(t, outcome))
-            .collect()
+        targets.iter().zip(outcomes).filter_map(|(t, outcome)| verdict(t, outcome)).collect()
     })
 }
 
@@ -276,32 +267,20 @@ fn verdict(target: &BurstTarget, outcome: Outcome) -> Option<Hit> {
             (
                 "Login accepts a burst of failed attempts without throttling",
                 Severity::High,
-                if rejected_as_login {
-                    Confidence::High
-                } else {
-                    Confidence::Medium
-                },
+                if rejected_as_login { Confidence::High } else { Confidence::Medium },
             )
         }
         Sensitivity::Enumeration => {
             if !statuses.iter().all(|s| (200..300).contains(s)) {
                 return None;
             }
-            (
-                "Account lookup answers a burst without throttling (enumeration)",
-                Severity::Medium,
-                Confidence::Medium,
-            )
+            ("Account lookup answers a burst without throttling (enumeration)", Severity::Medium, Confidence::Medium)
         }
         Sensitivity::PersonalData => {
             if !statuses.iter().all(|s| (200..300).contains(s)) {
                 return None;
             }
-            (
-                "Personal-data endpoint answers a burst without throttling",
-                Severity::Medium,
-                Confidence::Medium,
-            )
+            ("Personal-data endpoint answers a burst without throttling", Severity::Medium, Confidence::Medium)
         }
     };
     Some(Hit {
@@ -343,12 +322,15 @@ fn login_endpoints(ctx: &ScanContext) -> impl Iterator<Item = &Endpoint> {
 /// Every POST login endpoint, each with its own burst, as far as the budget share pays for them
 /// (only with `--active`: failed logins are writes to the target's counters).
 fn login_targets(ctx: &ScanContext) -> Vec<BurstTarget> {
-    let mut paths: Vec<String> =
-        ctx.plan_costing(&MISSING_RATE_LIMIT, login_endpoints(ctx), BURST).into_iter().map(|e| e.template.clone()).collect();
+    let mut paths: Vec<String> = ctx
+        .plan_costing(&MISSING_RATE_LIMIT, login_endpoints(ctx), BURST)
+        .into_iter()
+        .map(|e| e.template.clone())
+        .collect();
     // A GET answered 405 with `Allow: POST` names a POST-only login discovery may not have kept.
     for ex in ctx.client.exchanges() {
-        let allows_post = ex.status == Some(405)
-            && ex.header("allow").is_some_and(|a| a.to_ascii_uppercase().contains("POST"));
+        let allows_post =
+            ex.status == Some(405) && ex.header("allow").is_some_and(|a| a.to_ascii_uppercase().contains("POST"));
         let path = ex.path().to_string();
         let known = paths.contains(&path) || ctx.inventory.endpoints().any(|e| e.template == path);
         if allows_post && is_login_path(&path) && !known {
@@ -397,9 +379,7 @@ async fn enumeration_target(ctx: &ScanContext) -> Option<BurstTarget> {
         let Ok(baseline) = ctx.client.send(Probe::get(with_query(&path, &query))).await else {
             continue;
         };
-        if ctx.soft404.is_not_found(&baseline)
-            || baseline.status.is_none_or(|s| s >= 500 || s == 405)
-        {
+        if ctx.soft404.is_not_found(&baseline) || baseline.status.is_none_or(|s| s >= 500 || s == 405) {
             continue;
         }
         if throttle_signal(&baseline).is_some() {
@@ -476,14 +456,8 @@ fn personal_data_target(ctx: &ScanContext, skip: Option<&str>) -> Option<BurstTa
             continue;
         }
         let matches = ctx.detector.scan_bytes(&ex.body).len();
-        if best
-            .as_ref()
-            .is_none_or(|(t, m, _)| (pii.len(), matches) > (*t, *m))
-        {
-            let query = url
-                .query_pairs()
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect();
+        if best.as_ref().is_none_or(|(t, m, _)| (pii.len(), matches) > (*t, *m)) {
+            let query = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
             let target = BurstTarget {
                 sensitivity: Sensitivity::PersonalData,
                 method: Method::GET,
@@ -511,11 +485,7 @@ pub(super) fn query_params(endpoint: &Endpoint) -> Vec<(String, Option<String>)>
             }
         }
     }
-    for p in endpoint
-        .params
-        .iter()
-        .filter(|p| p.location == ParamLocation::Query)
-    {
+    for p in endpoint.params.iter().filter(|p| p.location == ParamLocation::Query) {
         if !out.iter().any(|(n, _)| *n == p.name) {
             out.push((p.name.clone(), p.example.clone()));
         }
@@ -559,22 +529,11 @@ fn unbounded_page_size(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
             .into_iter()
             .filter_map(|e| {
                 let params = query_params(e);
-                let size = params
-                    .iter()
-                    .find(|(n, _)| PAGE_PARAMS.contains(&normalize(n).as_str()))?
-                    .0
-                    .clone();
+                let size = params.iter().find(|(n, _)| PAGE_PARAMS.contains(&normalize(n).as_str()))?.0.clone();
                 // Other parameters keep their examples; a page offset stays at its start.
-                let rest: Vec<(String, String)> = params
-                    .into_iter()
-                    .filter(|(n, _)| *n != size)
-                    .filter_map(|(n, v)| Some((n, v?)))
-                    .collect();
-                Some(PageCandidate {
-                    path: base_path(e),
-                    rest,
-                    size,
-                })
+                let rest: Vec<(String, String)> =
+                    params.into_iter().filter(|(n, _)| *n != size).filter_map(|(n, v)| Some((n, v?))).collect();
+                Some(PageCandidate { path: base_path(e), rest, size })
             })
             .collect();
         let checks = candidates.iter().map(|c| page_size_check(ctx, c));
@@ -584,21 +543,13 @@ fn unbounded_page_size(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
 
 async fn page_size_check(ctx: &ScanContext, candidate: &PageCandidate) -> Option<Hit> {
     let PageCandidate { path, rest, size } = candidate;
-    let default = ctx
-        .client
-        .send(Probe::get(with_query(path, rest)))
-        .await
-        .ok()?;
+    let default = ctx.client.send(Probe::get(with_query(path, rest))).await.ok()?;
     if !default.is_success() || ctx.soft404.is_not_found(&default) {
         return None;
     }
     let mut asked = rest.to_vec();
     asked.push((size.to_string(), ASKED_PAGE_SIZE.to_string()));
-    let big = ctx
-        .client
-        .send(Probe::get(with_query(path, &asked)))
-        .await
-        .ok()?;
+    let big = ctx.client.send(Probe::get(with_query(path, &asked))).await.ok()?;
     if !big.is_success() || ctx.soft404.is_not_found(&big) {
         return None;
     }
@@ -622,11 +573,7 @@ async fn page_size_check(ctx: &ScanContext, candidate: &PageCandidate) -> Option
     let pii = ctx.exposed_types(&big);
     Some(Hit {
         title: format!("`{size}` is not capped: one request returns more than {PAGE_CAP} items"),
-        severity: if pii.is_empty() {
-            Severity::Medium
-        } else {
-            Severity::High
-        },
+        severity: if pii.is_empty() { Severity::Medium } else { Severity::High },
         confidence: Confidence::Confirmed,
         method: "GET".into(),
         path: path.to_string(),
@@ -642,9 +589,7 @@ fn item_count(body: &[u8]) -> Option<usize> {
     fn largest(v: &Value, depth: usize) -> Option<usize> {
         match v {
             Value::Array(items) => Some(items.len()),
-            Value::Object(map) if depth < 2 => {
-                map.values().filter_map(|x| largest(x, depth + 1)).max()
-            }
+            Value::Object(map) if depth < 2 => map.values().filter_map(|x| largest(x, depth + 1)).max(),
             _ => None,
         }
     }
@@ -659,15 +604,8 @@ mod tests {
     fn counts_items_at_the_top_or_one_or_two_levels_down() {
         assert_eq!(item_count(b"[1,2,3]"), Some(3));
         assert_eq!(item_count(br#"{"data":[1,2],"limit":2}"#), Some(2));
-        assert_eq!(
-            item_count(br#"{"result":{"items":[1,2,3,4]},"tags":[1]}"#),
-            Some(4)
-        );
-        assert_eq!(
-            item_count(br#"{"a":{"b":{"c":[1]}}}"#),
-            None,
-            "too deep to be the page"
-        );
+        assert_eq!(item_count(br#"{"result":{"items":[1,2,3,4]},"tags":[1]}"#), Some(4));
+        assert_eq!(item_count(br#"{"a":{"b":{"c":[1]}}}"#), None, "too deep to be the page");
         assert_eq!(item_count(b"<html>"), None);
     }
 
@@ -691,9 +629,6 @@ mod tests {
         };
         assert_eq!(t.display(), "/api/users/lookup?email=…");
         assert_ne!(t.probe(1, 7), t.probe(2, 7));
-        assert_eq!(
-            t.probe(3, 7).target,
-            "/api/users/lookup?email=ann%40fastmail.fm&_lp=3"
-        );
+        assert_eq!(t.probe(3, 7).target, "/api/users/lookup?email=ann%40fastmail.fm&_lp=3");
     }
 }

@@ -116,7 +116,6 @@ fn accepted_other(ctx: &ScanContext, reference: &Exchange, ex: &Exchange) -> boo
     ex.is_success() && !ex.body.is_empty() && !ctx.soft404.is_not_found(ex) && ex.body != reference.body
 }
 
-
 fn severity_for(pii: &[PiiType]) -> Severity {
     if pii.is_empty() {
         Severity::High

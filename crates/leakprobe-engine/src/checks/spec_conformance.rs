@@ -59,13 +59,10 @@ pub static UNLINKED_OPERATION_REACHABLE: CheckInfo = CheckInfo {
 };
 
 /// Keys of a JSON body that only says "no": such a 200 carries no data.
-const ERROR_KEYS: [&str; 10] = [
-    "error", "errors", "message", "msg", "detail", "status", "code", "title", "type", "success",
-];
+const ERROR_KEYS: [&str; 10] =
+    ["error", "errors", "message", "msg", "detail", "status", "code", "title", "type", "success"];
 /// Path words of operations nobody outside the team is meant to call (and `_`-prefixed segments).
-const INTERNAL_WORDS: [&str; 9] = [
-    "internal", "admin", "debug", "private", "ops", "legacy", "test", "beta", "export",
-];
+const INTERNAL_WORDS: [&str; 9] = ["internal", "admin", "debug", "private", "ops", "legacy", "test", "beta", "export"];
 /// Where the anonymous crawl found an endpoint by following the API itself.
 const LINKED: [Source; 4] = [Source::Root, Source::Link, Source::Robots, Source::Sitemap];
 
@@ -95,10 +92,7 @@ fn get_operations(ctx: &ScanContext, keep: impl Fn(&Operation) -> bool) -> Vec<O
                         .and_then(|p| p.example.clone())
                 }),
             };
-            Op {
-                template: op.path.clone(),
-                path,
-            }
+            Op { template: op.path.clone(), path }
         })
         .collect()
 }
@@ -108,40 +102,30 @@ fn get_operations(ctx: &ScanContext, keep: impl Fn(&Operation) -> bool) -> Vec<O
 fn planned(ctx: &ScanContext, check: &'static CheckInfo, ops: Vec<Op>, per_op: usize) -> Vec<Op> {
     let templates: BTreeSet<&str> = ops.iter().map(|o| o.template.as_str()).collect();
     let endpoints = ctx.inventory.endpoints().filter(|e| templates.contains(e.template.as_str()));
-    let order: Vec<String> = ctx.plan_costing(check, endpoints, per_op).into_iter().map(|e| e.template.clone()).collect();
-    let mut by_template: std::collections::BTreeMap<String, Op> = ops.into_iter().map(|o| (o.template.clone(), o)).collect();
+    let order: Vec<String> =
+        ctx.plan_costing(check, endpoints, per_op).into_iter().map(|e| e.template.clone()).collect();
+    let mut by_template: std::collections::BTreeMap<String, Op> =
+        ops.into_iter().map(|o| (o.template.clone(), o)).collect();
     order.into_iter().filter_map(|t| by_template.remove(&t)).collect()
 }
 
 /// The anonymous answer for each operation (discovery fetched most of them already: cached; the
 /// client bounds concurrency).
 async fn anonymous_answers(ctx: &ScanContext, ops: Vec<Op>) -> Vec<(Op, Arc<Exchange>)> {
-    let answers = join_all(
-        ops.iter()
-            .map(|op| ctx.client.send(Probe::get(op.path.clone()))),
-    )
-    .await;
-    ops.into_iter()
-        .zip(answers)
-        .filter_map(|(op, ex)| Some((op, ex.ok()?)))
-        .collect()
+    let answers = join_all(ops.iter().map(|op| ctx.client.send(Probe::get(op.path.clone())))).await;
+    ops.into_iter().zip(answers).filter_map(|(op, ex)| Some((op, ex.ok()?))).collect()
 }
 
 /// A 2xx that carries data: not the soft-404, not empty, not a login page, not an error object.
 fn serves_content(ctx: &ScanContext, ex: &Exchange) -> bool {
-    if !ex.is_success()
-        || ex.body.iter().all(u8::is_ascii_whitespace)
-        || ctx.soft404.is_not_found(ex)
-    {
+    if !ex.is_success() || ex.body.iter().all(u8::is_ascii_whitespace) || ctx.soft404.is_not_found(ex) {
         return false;
     }
     if ex.is_html() && ex.text().to_ascii_lowercase().contains("type=\"password\"") {
         return false;
     }
     match serde_json::from_slice::<Value>(&ex.body) {
-        Ok(Value::Object(map)) => !map
-            .keys()
-            .all(|k| ERROR_KEYS.contains(&k.to_ascii_lowercase().as_str())),
+        Ok(Value::Object(map)) => !map.keys().all(|k| ERROR_KEYS.contains(&k.to_ascii_lowercase().as_str())),
         Ok(Value::Null) => false,
         _ => true,
     }
@@ -154,9 +138,7 @@ fn refused(ex: &Exchange) -> bool {
 /// What an answer was, for evidence lines: status, content type and size, never content.
 fn describe(ex: &Exchange) -> String {
     let ct = ex.content_type().split(';').next().unwrap_or("").trim();
-    let status = ex
-        .status
-        .map_or_else(|| "no answer".to_string(), |s| s.to_string());
+    let status = ex.status.map_or_else(|| "no answer".to_string(), |s| s.to_string());
     if ct.is_empty() {
         format!("{status}, {} bytes", ex.body.len())
     } else {
@@ -187,10 +169,7 @@ fn declared_security_not_enforced(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> 
         let ops = planned(ctx, &DECLARED_SECURITY_NOT_ENFORCED, get_operations(ctx, |op| op.security_declared), 2);
         let identity = {
             let all = ctx.client.identities();
-            all.iter()
-                .find(|i| !i.is_admin())
-                .or_else(|| all.first())
-                .map(|i| i.name.clone())
+            all.iter().find(|i| !i.is_admin()).or_else(|| all.first()).map(|i| i.name.clone())
         };
         let mut hits = Vec::new();
         for (op, anonymous) in anonymous_answers(ctx, ops).await {
@@ -200,25 +179,14 @@ fn declared_security_not_enforced(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> 
             // With an identity, the anonymous answer is compared with the authorised one: the same
             // data proves it; a different shape may be a deliberate public view.
             let (confidence, compared) = match &identity {
-                Some(name) => match ctx
-                    .client
-                    .send(Probe::get(op.path.clone()).as_identity(name))
-                    .await
-                {
+                Some(name) => match ctx.client.send(Probe::get(op.path.clone()).as_identity(name)).await {
                     Ok(authed) if authed.is_success() && same_shape(&authed, &anonymous) => (
                         Confidence::Confirmed,
-                        format!(
-                            "; as identity `{name}` → {} with the same data",
-                            describe(&authed)
-                        ),
+                        format!("; as identity `{name}` → {} with the same data", describe(&authed)),
                     ),
-                    Ok(authed) => (
-                        Confidence::Medium,
-                        format!(
-                            "; as identity `{name}` → {}, different data",
-                            describe(&authed)
-                        ),
-                    ),
+                    Ok(authed) => {
+                        (Confidence::Medium, format!("; as identity `{name}` → {}, different data", describe(&authed)))
+                    }
                     Err(_) => (Confidence::High, String::new()),
                 },
                 None => (Confidence::High, String::new()),
@@ -254,20 +222,14 @@ fn deprecated_operation_active(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
             let (answer, who) = if serves_content(ctx, &anonymous) {
                 (anonymous, "without credentials".to_string())
             } else if let (true, Some(name)) = (refused(&anonymous), &identity) {
-                match ctx
-                    .client
-                    .send(Probe::get(op.path.clone()).as_identity(name))
-                    .await
-                {
+                match ctx.client.send(Probe::get(op.path.clone()).as_identity(name)).await {
                     Ok(ex) if serves_content(ctx, &ex) => (ex, format!("as identity `{name}`")),
                     _ => continue,
                 }
             } else {
                 continue;
             };
-            let announced = ["deprecation", "sunset"]
-                .iter()
-                .find(|h| answer.headers.contains_key(**h));
+            let announced = ["deprecation", "sunset"].iter().find(|h| answer.headers.contains_key(**h));
             let pii: Vec<PiiType> = ctx.exposed_types(&answer);
             let severity = match (announced, pii.is_empty()) {
                 (_, false) => Severity::Medium,

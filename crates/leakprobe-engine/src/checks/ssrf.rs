@@ -20,8 +20,8 @@ use url::{Host, Url};
 
 use super::rate_limiting::{base_path, query_params, with_query};
 use super::{CheckInfo, Hit, Runner, Status};
-use crate::config::is_loopback;
 use crate::client::{Exchange, Probe};
+use crate::config::is_loopback;
 use crate::context::ScanContext;
 use crate::discovery::data_lines;
 use crate::inventory::{Endpoint, ParamLocation};
@@ -62,20 +62,11 @@ const MAX_SCANNED: usize = 256 * 1024;
 /// What the canary answers; seeing it in the target's response proves the fetch is not blind.
 const CANARY_BODY: &str = "leakprobe-canary";
 /// Planted when nothing documents the endpoint's parameters (query), in this order.
-const BLIND_QUERY: [&str; 10] = [
-    "url", "uri", "link", "src", "callback", "webhook", "target", "image", "feed", "redirect",
-];
+const BLIND_QUERY: [&str; 10] =
+    ["url", "uri", "link", "src", "callback", "webhook", "target", "image", "feed", "redirect"];
 /// Planted in a JSON body when the spec names no URL field.
-const BLIND_FIELDS: [&str; 8] = [
-    "url",
-    "callback_url",
-    "webhook_url",
-    "uri",
-    "target",
-    "link",
-    "image_url",
-    "feed_url",
-];
+const BLIND_FIELDS: [&str; 8] =
+    ["url", "callback_url", "webhook_url", "uri", "target", "link", "image_url", "feed_url"];
 
 #[allow(clippy::unwrap_used)] // constant pattern
 static TOKEN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"lp-[0-9a-f]{16}").unwrap());
@@ -92,41 +83,20 @@ static MARKERS: LazyLock<Vec<Marker>> = LazyLock::new(|| {
     data_lines(INTERNAL_CONTENT)
         .filter_map(|line| {
             let mut fields = line.splitn(4, '\t');
-            let (id, severity, label, pattern) = (
-                fields.next()?,
-                fields.next()?,
-                fields.next()?,
-                fields.next()?,
-            );
-            Some(Marker {
-                id,
-                severity: severity.parse().ok()?,
-                label,
-                regex: Regex::new(pattern).ok()?,
-            })
+            let (id, severity, label, pattern) = (fields.next()?, fields.next()?, fields.next()?, fields.next()?);
+            Some(Marker { id, severity: severity.parse().ok()?, label, regex: Regex::new(pattern).ok()? })
         })
         .collect()
 });
 
 fn looks_like_url(value: &str) -> bool {
     let v = value.trim_start().to_ascii_lowercase();
-    [
-        "http://",
-        "https://",
-        "file://",
-        "ftp://",
-        "gopher://",
-        "dict://",
-        "//",
-    ]
-    .iter()
-    .any(|p| v.starts_with(p))
+    ["http://", "https://", "file://", "ftp://", "gopher://", "dict://", "//"].iter().any(|p| v.starts_with(p))
 }
 
 fn is_fetch_path(template: &str) -> bool {
     crate::words::path_words(template).iter().any(|w| data_lines(FETCH_PATH_WORDS).any(|f| w.eq_ignore_ascii_case(f)))
 }
-
 
 /// What reached the canary.
 #[derive(Debug, Clone)]
@@ -192,30 +162,16 @@ async fn answer(mut stream: TcpStream, seen: Arc<Mutex<Vec<CanaryHit>>>) {
     })
     .await;
     let head = String::from_utf8_lossy(&head);
-    let request_line: String = head
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .take(200)
-        .collect();
+    let request_line: String = head.lines().next().unwrap_or_default().chars().take(200).collect();
     let Some(token) = TOKEN.find(&request_line).map(|m| m.as_str().to_string()) else {
         return;
     };
     let user_agent = head.lines().find_map(|l| {
         let (k, v) = l.split_once(':')?;
-        k.trim()
-            .eq_ignore_ascii_case("user-agent")
-            .then(|| v.trim().chars().take(100).collect())
+        k.trim().eq_ignore_ascii_case("user-agent").then(|| v.trim().chars().take(100).collect())
     });
     let body = format!("{CANARY_BODY} {token}\n");
-    seen.lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .push(CanaryHit {
-            token,
-            request_line,
-            user_agent,
-        });
+    seen.lock().unwrap_or_else(|p| p.into_inner()).push(CanaryHit { token, request_line, user_agent });
     let response = format!(
         "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
@@ -262,9 +218,7 @@ fn plan(ctx: &ScanContext, canary: &Canary) -> Vec<Planted> {
 
 /// Endpoints the canaries would go to, as far as can be told without opening one.
 fn fetch_candidates(ctx: &ScanContext) -> impl Iterator<Item = &Endpoint> {
-    ctx.inventory
-        .endpoints()
-        .filter(|e| is_fetch_path(&e.template) || risk::signals(e, ctx.spec.as_ref()).takes_url)
+    ctx.inventory.endpoints().filter(|e| is_fetch_path(&e.template) || risk::signals(e, ctx.spec.as_ref()).takes_url)
 }
 
 fn plan_query(endpoint: &Endpoint, fetch_path: bool, canary: &Canary) -> Option<Planted> {
@@ -291,12 +245,7 @@ fn plan_query(endpoint: &Endpoint, fetch_path: bool, canary: &Canary) -> Option<
         }
     }
     let path = base_path(endpoint);
-    Some(Planted {
-        method: Method::GET,
-        probe: Probe::get(with_query(&path, &query)),
-        path,
-        tokens,
-    })
+    Some(Planted { method: Method::GET, probe: Probe::get(with_query(&path, &query)), path, tokens })
 }
 
 fn plan_body(endpoint: &Endpoint, fetch_path: bool, canary: &Canary) -> Option<Planted> {
@@ -323,14 +272,8 @@ fn plan_body(endpoint: &Endpoint, fetch_path: bool, canary: &Canary) -> Option<P
         tokens.push((token, field.to_string()));
     }
     let path = base_path(endpoint);
-    let probe = Probe::new(Method::POST, path.clone())
-        .body("application/json", Value::Object(body).to_string());
-    Some(Planted {
-        method: Method::POST,
-        path,
-        probe,
-        tokens,
-    })
+    let probe = Probe::new(Method::POST, path.clone()).body("application/json", Value::Object(body).to_string());
+    Some(Planted { method: Method::POST, path, probe, tokens })
 }
 
 fn ssrf_url_fetch(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
@@ -357,12 +300,11 @@ fn ssrf_url_fetch(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
             return Vec::new();
         }
         // All at once; the client bounds concurrency and rate.
-        let answers: Vec<Option<Arc<Exchange>>> =
-            join_all(planted.iter().map(|p| ctx.client.send(p.probe.clone())))
-                .await
-                .into_iter()
-                .map(Result::ok)
-                .collect();
+        let answers: Vec<Option<Arc<Exchange>>> = join_all(planted.iter().map(|p| ctx.client.send(p.probe.clone())))
+            .await
+            .into_iter()
+            .map(Result::ok)
+            .collect();
         let total: usize = planted.iter().map(|p| p.tokens.len()).sum();
         let deadline = Instant::now() + CANARY_WAIT.min(ctx.client.time_left());
         while Instant::now() < deadline && canary.hits().len() < total {
@@ -379,8 +321,7 @@ fn ssrf_url_fetch(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
                 let Some(hit) = seen.iter().find(|h| h.token == *token) else {
                     continue;
                 };
-                let relayed =
-                    answer.is_some_and(|ex| ex.text().contains(&format!("{CANARY_BODY} {token}")));
+                let relayed = answer.is_some_and(|ex| ex.text().contains(&format!("{CANARY_BODY} {token}")));
                 hits.push(fetch_hit(p, param, hit, answer.map(Arc::as_ref), relayed));
                 if p.method == Method::GET {
                     follow_ups.push(file_probe(p, param));
@@ -396,26 +337,10 @@ fn ssrf_url_fetch(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
     })
 }
 
-fn fetch_hit(
-    p: &Planted,
-    param: &str,
-    hit: &CanaryHit,
-    answer: Option<&Exchange>,
-    relayed: bool,
-) -> Hit {
-    let status = answer
-        .and_then(|ex| ex.status)
-        .map_or_else(|| "no answer".to_string(), |s| s.to_string());
-    let place = if p.method == Method::GET {
-        format!("?{param}=")
-    } else {
-        format!(" with JSON `{param}`: ")
-    };
-    let ua = hit
-        .user_agent
-        .as_deref()
-        .map(|u| format!(" (User-Agent: {u})"))
-        .unwrap_or_default();
+fn fetch_hit(p: &Planted, param: &str, hit: &CanaryHit, answer: Option<&Exchange>, relayed: bool) -> Hit {
+    let status = answer.and_then(|ex| ex.status).map_or_else(|| "no answer".to_string(), |s| s.to_string());
+    let place = if p.method == Method::GET { format!("?{param}=") } else { format!(" with JSON `{param}`: ") };
+    let ua = hit.user_agent.as_deref().map(|u| format!(" (User-Agent: {u})")).unwrap_or_default();
     Hit {
         title: if relayed {
             format!("Server fetches any URL given in `{param}` and returns what it got")
@@ -434,11 +359,7 @@ fn fetch_hit(
             p.path,
             hit.token,
             hit.request_line,
-            if relayed {
-                "; its answer came back in the response body"
-            } else {
-                ""
-            }
+            if relayed { "; its answer came back in the response body" } else { "" }
         ),
     }
 }
@@ -451,10 +372,7 @@ fn file_probe(p: &Planted, param: &str) -> Option<Probe> {
         // Other planted canaries go: the file is asked through the proven parameter alone.
         .filter(|(k, _)| !p.tokens.iter().any(|(_, planted)| k == planted))
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .chain(std::iter::once((
-            param.to_string(),
-            "file:///etc/passwd".to_string(),
-        )))
+        .chain(std::iter::once((param.to_string(), "file:///etc/passwd".to_string())))
         .collect();
     Some(Probe::get(with_query(&p.path, &query)))
 }
@@ -468,16 +386,11 @@ fn url_argument(ex: &Exchange) -> Option<(String, String)> {
         .filter(|(_, v)| looks_like_url(v))
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
-    if let Some(Value::Object(body)) = ex
-        .request_body
-        .as_deref()
-        .and_then(|b| serde_json::from_slice(b).ok())
-    {
-        args.extend(body.into_iter().filter_map(|(k, v)| {
-            v.as_str()
-                .filter(|s| looks_like_url(s))
-                .map(|s| (k.clone(), s.to_string()))
-        }));
+    if let Some(Value::Object(body)) = ex.request_body.as_deref().and_then(|b| serde_json::from_slice(b).ok()) {
+        args.extend(
+            body.into_iter()
+                .filter_map(|(k, v)| v.as_str().filter(|s| looks_like_url(s)).map(|s| (k.clone(), s.to_string()))),
+        );
     }
     args.into_iter().max_by_key(|(_, v)| inwardness(v))
 }
@@ -489,12 +402,8 @@ fn inwardness(value: &str) -> u8 {
         return 2;
     }
     let internal = match url.host() {
-        Some(Host::Ipv4(ip)) => {
-            ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified()
-        }
-        Some(Host::Ipv6(ip)) => {
-            ip.is_loopback() || ip.is_unspecified() || (ip.segments()[0] & 0xfe00) == 0xfc00
-        }
+        Some(Host::Ipv4(ip)) => ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback() || ip.is_unspecified() || (ip.segments()[0] & 0xfe00) == 0xfc00,
         Some(Host::Domain(d)) => {
             d.eq_ignore_ascii_case("localhost") || d.ends_with(".internal") || d.ends_with(".local")
         }
@@ -511,10 +420,7 @@ fn display_url(value: &str) -> String {
                 Some(p) => format!("{h}:{p}"),
                 None => h.to_string(),
             });
-            format!("{}://{}{}", u.scheme(), host.unwrap_or_default(), u.path())
-                .chars()
-                .take(120)
-                .collect()
+            format!("{}://{}{}", u.scheme(), host.unwrap_or_default(), u.path()).chars().take(120).collect()
         }
         Err(_) => "(unparsable URL)".into(),
     }
@@ -562,11 +468,7 @@ fn ssrf_internal_content(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) 
             method: ex.method.to_string(),
             path: ex.path().to_string(),
             kind: marker.id.to_string(),
-            pii_types: if marker.severity == Severity::Critical {
-                vec![PiiType::Secret]
-            } else {
-                Vec::new()
-            },
+            pii_types: if marker.severity == Severity::Critical { vec![PiiType::Secret] } else { Vec::new() },
             evidence: format!(
                 "{} {} with `{param}` = {} → {}; the body holds {}",
                 ex.method,
@@ -585,51 +487,32 @@ mod tests {
 
     #[test]
     fn every_marker_rule_compiles_and_matches_its_sample() {
-        assert_eq!(
-            MARKERS.len(),
-            data_lines(INTERNAL_CONTENT).count(),
-            "a rule failed to parse"
-        );
+        assert_eq!(MARKERS.len(), data_lines(INTERNAL_CONTENT).count(), "a rule failed to parse");
         let samples = [
             ("passwd", "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin:/usr/sbin/nologin"),
             ("aws_metadata", "ami-id\nami-launch-index\nhostname\niam/\ninstance-action\ninstance-id\nlocal-ipv4"),
             ("aws_identity", r#"{"accountId":"123456789012","imageId":"ami-0abcdef1234567890","instanceId":"i-1"}"#),
-            ("aws_credentials", r#"{"Code":"Success","AccessKeyId":"ASIAIOSFODNN7EXAMPLE","SecretAccessKey":"x","Token":"y"}"#),
+            (
+                "aws_credentials",
+                r#"{"Code":"Success","AccessKeyId":"ASIAIOSFODNN7EXAMPLE","SecretAccessKey":"x","Token":"y"}"#,
+            ),
             ("gcp_metadata", r#"{"project":{"numericProjectId":123,"projectId":"p"}}"#),
             ("azure_metadata", r#"{"compute":{"azEnvironment":"AzurePublicCloud"}}"#),
             ("win_ini", "; for 16-bit app support\n[fonts]\n[extensions]\n[mci extensions]"),
         ];
         for (id, sample) in samples {
-            let m = MARKERS
-                .iter()
-                .find(|m| m.id == id)
-                .unwrap_or_else(|| panic!("no rule {id}"));
+            let m = MARKERS.iter().find(|m| m.id == id).unwrap_or_else(|| panic!("no rule {id}"));
             assert!(m.regex.is_match(sample), "{id} misses its sample");
             for other in MARKERS.iter().filter(|o| o.id != id) {
-                assert!(
-                    !other.regex.is_match(sample),
-                    "{} matches the {id} sample",
-                    other.id
-                );
+                assert!(!other.regex.is_match(sample), "{} matches the {id} sample", other.id);
             }
         }
-        assert!(!MARKERS.iter().any(|m| m
-            .regex
-            .is_match("user root logged in; uid 0; instance started")));
+        assert!(!MARKERS.iter().any(|m| m.regex.is_match("user root logged in; uid 0; instance started")));
     }
 
     #[test]
     fn url_names_and_values_are_recognised() {
-        for name in [
-            "url",
-            "callback_url",
-            "callbackUrl",
-            "webhook-url",
-            "imageURL",
-            "src",
-            "redirect_uri",
-            "feed",
-        ] {
+        for name in ["url", "callback_url", "callbackUrl", "webhook-url", "imageURL", "src", "redirect_uri", "feed"] {
             assert!(crate::words::is_url_param(name), "{name}");
         }
         for name in ["limit", "email", "id", "q", "page"] {
@@ -642,9 +525,7 @@ mod tests {
         );
         assert!(!looks_like_url("/api/users") && !looks_like_url("hello"));
         assert!(
-            is_fetch_path("/api/link-preview")
-                && is_fetch_path("/api/webhooks/{id}")
-                && !is_fetch_path("/api/users")
+            is_fetch_path("/api/link-preview") && is_fetch_path("/api/webhooks/{id}") && !is_fetch_path("/api/users")
         );
     }
 
@@ -671,10 +552,7 @@ mod tests {
 
     #[test]
     fn displayed_urls_lose_query_and_credentials() {
-        assert_eq!(
-            display_url("http://u:p@192.0.2.5:8080/a/b?sig=secret"),
-            "http://192.0.2.5:8080/a/b"
-        );
+        assert_eq!(display_url("http://u:p@192.0.2.5:8080/a/b?sig=secret"), "http://192.0.2.5:8080/a/b");
         assert_eq!(display_url("file:///etc/passwd"), "file:///etc/passwd");
     }
 
@@ -684,31 +562,19 @@ mod tests {
         let token = new_token();
         let mut stream = TcpStream::connect(canary.addr).await.expect("connect");
         stream
-            .write_all(
-                format!(
-                    "GET /{token} HTTP/1.1\r\nHost: x\r\nUser-Agent: Python-urllib/3.12\r\n\r\n"
-                )
-                .as_bytes(),
-            )
+            .write_all(format!("GET /{token} HTTP/1.1\r\nHost: x\r\nUser-Agent: Python-urllib/3.12\r\n\r\n").as_bytes())
             .await
             .expect("write");
         let mut answer = String::new();
         stream.read_to_string(&mut answer).await.expect("read");
-        assert!(
-            answer.starts_with("HTTP/1.1 200")
-                && answer.contains(&format!("{CANARY_BODY} {token}")),
-            "{answer}"
-        );
+        assert!(answer.starts_with("HTTP/1.1 200") && answer.contains(&format!("{CANARY_BODY} {token}")), "{answer}");
         let hits = canary.hits();
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].token, token);
         assert_eq!(hits[0].user_agent.as_deref(), Some("Python-urllib/3.12"));
         // A connection without a token is not a hit.
         let mut other = TcpStream::connect(canary.addr).await.expect("connect");
-        other
-            .write_all(b"GET / HTTP/1.1\r\n\r\n")
-            .await
-            .expect("write");
+        other.write_all(b"GET / HTTP/1.1\r\n\r\n").await.expect("write");
         let _ = other.read_to_string(&mut String::new()).await;
         assert_eq!(canary.hits().len(), 1);
     }

@@ -192,8 +192,9 @@ pub async fn discover(
 
 async fn load_spec(client: &Client, source: &SpecSource) -> Result<ApiSpec, ScanError> {
     let bytes = match source {
-        SpecSource::File(path) => std::fs::read(path)
-            .map_err(|e| ScanError::Spec(format!("cannot read {}: {e}", path.display())))?,
+        SpecSource::File(path) => {
+            std::fs::read(path).map_err(|e| ScanError::Spec(format!("cannot read {}: {e}", path.display())))?
+        }
         SpecSource::Url(url) => {
             let ex = client.send(client.baseline_get(url.clone())).await?;
             if !ex.is_success() {
@@ -266,7 +267,8 @@ async fn confirm(
     for c in merged {
         let path = c.concrete.split('?').next().unwrap_or("/");
         let template = inventory.template_for_new(path);
-        let known_method = inventory.get_mut(&template).is_some_and(|e| c.method == "GET" || e.methods.contains(c.method));
+        let known_method =
+            inventory.get_mut(&template).is_some_and(|e| c.method == "GET" || e.methods.contains(c.method));
         if let (Some(e), true) = (inventory.get_mut(&template), known_method || c.source == Source::Form) {
             if !matches!(c.source, Source::Guess | Source::Wordlist) {
                 record(e, &c, c.method);
@@ -358,8 +360,7 @@ fn record(endpoint: &mut crate::inventory::Endpoint, c: &Candidate, method: &str
     endpoint.sources.insert(c.source);
     endpoint.params.extend(c.params.iter().cloned());
     if let Some(body) = &c.body {
-        if body.method == method
-            && !endpoint.bodies.iter().any(|b| b.method == body.method && b.source == body.source)
+        if body.method == method && !endpoint.bodies.iter().any(|b| b.method == body.method && b.source == body.source)
         {
             endpoint.bodies.push(body.clone());
         }

@@ -82,8 +82,9 @@ pub struct Schema {
 pub fn parse(bytes: &[u8]) -> Result<ApiSpec, ScanError> {
     let root: Value = match serde_json::from_slice(bytes) {
         Ok(v) => v,
-        Err(_) => serde_yaml_ng::from_slice(bytes)
-            .map_err(|e| ScanError::Spec(format!("neither JSON nor YAML ({e})")))?,
+        Err(_) => {
+            serde_yaml_ng::from_slice(bytes).map_err(|e| ScanError::Spec(format!("neither JSON nor YAML ({e})")))?
+        }
     };
     let version = match (root.get("openapi"), root.get("swagger")) {
         (Some(Value::String(v)), _) if v.starts_with("3.") => v.clone(),
@@ -181,11 +182,7 @@ pub fn parse(bytes: &[u8]) -> Result<ApiSpec, ScanError> {
 
 /// The path part of `servers[0].url` (3.x) or `basePath` (2.0); `""` for the root.
 fn base_path(root: &Value) -> String {
-    let raw = root
-        .pointer("/servers/0/url")
-        .or_else(|| root.get("basePath"))
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let raw = root.pointer("/servers/0/url").or_else(|| root.get("basePath")).and_then(Value::as_str).unwrap_or("");
     let path = match url::Url::parse(raw) {
         Ok(u) => u.path().to_string(),
         Err(_) => raw.to_string(),
@@ -495,7 +492,8 @@ mod tests {
         let doc = br##"{"openapi":"3.0.0","paths":{"/a":{"$ref":"#/paths/~1a"}}}"##;
         assert!(parse(doc).is_ok());
         // Twenty self-references per level: without the node budget, 20^8 nodes.
-        let props: Vec<String> = (0..20).map(|i| format!(r##""p{i}": {{"$ref": "#/components/schemas/T"}}"##)).collect();
+        let props: Vec<String> =
+            (0..20).map(|i| format!(r##""p{i}": {{"$ref": "#/components/schemas/T"}}"##)).collect();
         let doc = format!(
             r##"{{"openapi":"3.0.0","components":{{"schemas":{{"T":{{"type":"object","properties":{{{}}}}}}}}},"paths":{{"/t":{{"get":{{"responses":{{"200":{{"content":{{"application/json":{{"schema":{{"$ref":"#/components/schemas/T"}}}}}}}}}}}}}}}}}}"##,
             props.join(",")

@@ -18,8 +18,9 @@ const SENSITIVE_PROPERTIES: &str = include_str!("../../data/sensitive-properties
 const MAX_SCHEMA_DEPTH: usize = 6;
 
 static AUTH_WORDS: LazyLock<BTreeSet<&'static str>> = LazyLock::new(|| data_lines(AUTH_FLOW_WORDS).collect());
-static SENSITIVE_NAMES: LazyLock<BTreeSet<String>> =
-    LazyLock::new(|| data_lines(SENSITIVE_PROPERTIES).filter_map(|l| l.split('\t').next()).map(crate::words::squash).collect());
+static SENSITIVE_NAMES: LazyLock<BTreeSet<String>> = LazyLock::new(|| {
+    data_lines(SENSITIVE_PROPERTIES).filter_map(|l| l.split('\t').next()).map(crate::words::squash).collect()
+});
 
 /// What makes one endpoint worth probing before another; the weights order them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -72,7 +73,11 @@ pub fn by_risk<'a>(endpoints: impl IntoIterator<Item = &'a Endpoint>, spec: Opti
 /// A path segment word names an authentication flow. Whole words only: `/presets` is not a reset,
 /// `/tokenizer` is not a token.
 pub fn is_auth_flow(template: &str) -> bool {
-    template.split('/').filter(|seg| !seg.starts_with('{')).flat_map(crate::words::words).any(|w| AUTH_WORDS.contains(w.as_str()))
+    template
+        .split('/')
+        .filter(|seg| !seg.starts_with('{'))
+        .flat_map(crate::words::words)
+        .any(|w| AUTH_WORDS.contains(w.as_str()))
 }
 
 fn is_id_name(name: &str) -> bool {
@@ -102,11 +107,9 @@ fn has_sensitive_property(schema: &Schema, depth: usize) -> bool {
     if depth > MAX_SCHEMA_DEPTH {
         return false;
     }
-    schema
-        .properties
-        .iter()
-        .any(|(name, inner)| SENSITIVE_NAMES.contains(&crate::words::squash(name)) || has_sensitive_property(inner, depth + 1))
-        || schema.items.as_deref().is_some_and(|items| has_sensitive_property(items, depth + 1))
+    schema.properties.iter().any(|(name, inner)| {
+        SENSITIVE_NAMES.contains(&crate::words::squash(name)) || has_sensitive_property(inner, depth + 1)
+    }) || schema.items.as_deref().is_some_and(|items| has_sensitive_property(items, depth + 1))
 }
 
 #[cfg(test)]

@@ -47,9 +47,7 @@ pub enum Outcome {
 pub async fn probe(host: &str, port: u16, version: u16, timeout: Duration) -> Outcome {
     let exchange = async {
         let mut tcp = TcpStream::connect((host, port)).await.ok()?;
-        tcp.write_all(&client_hello(version, sni_name(host)))
-            .await
-            .ok()?;
+        tcp.write_all(&client_hello(version, sni_name(host))).await.ok()?;
         // At most NEEDED + 512 bytes are ever read, whatever the server sends.
         let mut answer = Vec::with_capacity(64);
         let mut chunk = [0u8; 512];
@@ -104,11 +102,7 @@ pub fn client_hello(version: u16, sni: Option<&str>) -> Vec<u8> {
         push_extension(&mut extensions, 0x0000, &data);
     }
     // supported_groups: x25519, secp256r1, secp384r1.
-    push_extension(
-        &mut extensions,
-        0x000a,
-        &[0x00, 0x06, 0x00, 0x1d, 0x00, 0x17, 0x00, 0x18],
-    );
+    push_extension(&mut extensions, 0x000a, &[0x00, 0x06, 0x00, 0x1d, 0x00, 0x17, 0x00, 0x18]);
     // ec_point_formats: uncompressed.
     push_extension(&mut extensions, 0x000b, &[0x01, 0x00]);
     // renegotiation_info, empty: some servers refuse a hello without it.
@@ -159,46 +153,21 @@ mod tests {
         let record_len = usize::from(u16::from_be_bytes([hello[3], hello[4]]));
         assert_eq!(record_len, hello.len() - 5);
         assert_eq!(hello[5], 0x01, "handshake type client_hello");
-        let hs_len =
-            usize::from(hello[6]) << 16 | usize::from(hello[7]) << 8 | usize::from(hello[8]);
+        let hs_len = usize::from(hello[6]) << 16 | usize::from(hello[7]) << 8 | usize::from(hello[8]);
         assert_eq!(hs_len, hello.len() - 9);
         assert_eq!(&hello[9..11], &[0x03, 0x02], "offers exactly TLS 1.1");
-        assert!(
-            hello.windows(15).any(|w| w == b"api.example.org"),
-            "SNI carries the host name"
-        );
-        assert!(
-            !client_hello(0x0301, sni_name("127.0.0.1"))
-                .windows(9)
-                .any(|w| w == b"127.0.0.1"),
-            "no SNI for IPs"
-        );
+        assert!(hello.windows(15).any(|w| w == b"api.example.org"), "SNI carries the host name");
+        assert!(!client_hello(0x0301, sni_name("127.0.0.1")).windows(9).any(|w| w == b"127.0.0.1"), "no SNI for IPs");
     }
 
     #[test]
     fn answers_are_classified_by_their_first_record() {
-        let server_hello = [
-            0x16, 0x03, 0x01, 0x00, 0x31, 0x02, 0x00, 0x00, 0x2d, 0x03, 0x01,
-        ];
+        let server_hello = [0x16, 0x03, 0x01, 0x00, 0x31, 0x02, 0x00, 0x00, 0x2d, 0x03, 0x01];
         assert_eq!(classify(&server_hello, 0x0301), Outcome::Accepted);
-        assert_eq!(
-            classify(&server_hello, 0x0302),
-            Outcome::Refused,
-            "other version"
-        );
-        assert_eq!(
-            classify(&[0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46], 0x0301),
-            Outcome::Refused
-        );
+        assert_eq!(classify(&server_hello, 0x0302), Outcome::Refused, "other version");
+        assert_eq!(classify(&[0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46], 0x0301), Outcome::Refused);
         assert_eq!(classify(&[], 0x0301), Outcome::NoAnswer);
-        assert_eq!(
-            classify(b"HTTP/1.1 400 Bad Request\r\n", 0x0301),
-            Outcome::NoAnswer
-        );
-        assert_eq!(
-            classify(&server_hello[..8], 0x0301),
-            Outcome::NoAnswer,
-            "truncated"
-        );
+        assert_eq!(classify(b"HTTP/1.1 400 Bad Request\r\n", 0x0301), Outcome::NoAnswer);
+        assert_eq!(classify(&server_hello[..8], 0x0301), Outcome::NoAnswer, "truncated");
     }
 }

@@ -41,21 +41,12 @@ pub fn certificate_hits(tls: &TlsFacts) -> Vec<Hit> {
                 } else {
                     "TLS certificate does not verify: clients cannot trust the server".to_string()
                 };
-                hits.push(hit(
-                    title,
-                    Severity::High,
-                    "untrusted",
-                    format!("{error} (protocol {})", tls.protocol),
-                ));
+                hits.push(hit(title, Severity::High, "untrusted", format!("{error} (protocol {})", tls.protocol)));
             }
         }
     }
     if let Some(days @ 0..=EXPIRY_DUE_DAYS) = tls.expires_in_days {
-        let severity = if days <= EXPIRY_URGENT_DAYS {
-            Severity::Medium
-        } else {
-            Severity::Low
-        };
+        let severity = if days <= EXPIRY_URGENT_DAYS { Severity::Medium } else { Severity::Low };
         hits.push(hit(
             format!("TLS certificate expires in {days} day(s)"),
             severity,
@@ -70,11 +61,7 @@ pub fn legacy_hits(tls: &TlsFacts) -> Vec<Hit> {
     if tls.legacy_protocols.is_empty() {
         return Vec::new();
     }
-    let names: Vec<String> = tls
-        .legacy_protocols
-        .iter()
-        .map(|p| p.replace("TLSv1_", "TLS 1."))
-        .collect();
+    let names: Vec<String> = tls.legacy_protocols.iter().map(|p| p.replace("TLSv1_", "TLS 1.")).collect();
     vec![hit(
         format!("Server accepts {}", names.join(" and ")),
         Severity::Medium,
@@ -124,36 +111,13 @@ mod tests {
 
     #[test]
     fn expiry_window_and_trust_are_rated() {
-        let soon = TlsFacts {
-            expires_in_days: Some(10),
-            ..facts()
-        };
-        assert_eq!(
-            verdicts(certificate_hits(&soon)),
-            vec![("expiring".into(), Severity::Medium)]
-        );
-        let due = TlsFacts {
-            expires_in_days: Some(25),
-            ..facts()
-        };
-        assert_eq!(
-            verdicts(certificate_hits(&due)),
-            vec![("expiring".into(), Severity::Low)]
-        );
-        let gone = TlsFacts {
-            expires_in_days: Some(-3),
-            certificate_error: Some("expired".into()),
-            ..facts()
-        };
-        assert_eq!(
-            verdicts(certificate_hits(&gone)),
-            vec![("expired".into(), Severity::High)]
-        );
-        let selfie = TlsFacts {
-            certificate_error: Some("UnknownIssuer".into()),
-            self_signed: true,
-            ..facts()
-        };
+        let soon = TlsFacts { expires_in_days: Some(10), ..facts() };
+        assert_eq!(verdicts(certificate_hits(&soon)), vec![("expiring".into(), Severity::Medium)]);
+        let due = TlsFacts { expires_in_days: Some(25), ..facts() };
+        assert_eq!(verdicts(certificate_hits(&due)), vec![("expiring".into(), Severity::Low)]);
+        let gone = TlsFacts { expires_in_days: Some(-3), certificate_error: Some("expired".into()), ..facts() };
+        assert_eq!(verdicts(certificate_hits(&gone)), vec![("expired".into(), Severity::High)]);
+        let selfie = TlsFacts { certificate_error: Some("UnknownIssuer".into()), self_signed: true, ..facts() };
         let hits = certificate_hits(&selfie);
         assert_eq!(hits[0].severity, Severity::High);
         assert!(hits[0].title.contains("self-signed"));
@@ -161,10 +125,7 @@ mod tests {
 
     #[test]
     fn legacy_protocols_are_one_medium_finding() {
-        let old = TlsFacts {
-            legacy_protocols: vec!["TLSv1_0".into(), "TLSv1_1".into()],
-            ..facts()
-        };
+        let old = TlsFacts { legacy_protocols: vec!["TLSv1_0".into(), "TLSv1_1".into()], ..facts() };
         let hits = legacy_hits(&old);
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].severity, Severity::Medium);

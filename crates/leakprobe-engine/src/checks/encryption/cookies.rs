@@ -59,8 +59,7 @@ pub fn parse(header: &str) -> Option<SetCookie<'_>> {
             "samesite" => cookie.same_site = Some(val.to_ascii_lowercase()),
             "max-age" => cookie.deletion |= val.parse::<i64>().is_ok_and(|s| s <= 0),
             "expires" => {
-                cookie.deletion |=
-                    httpdate::parse_http_date(val).is_ok_and(|when| when <= SystemTime::now());
+                cookie.deletion |= httpdate::parse_http_date(val).is_ok_and(|when| when <= SystemTime::now());
             }
             _ => {}
         }
@@ -71,9 +70,7 @@ pub fn parse(header: &str) -> Option<SetCookie<'_>> {
 /// Session and credential cookies by name; CSRF cookies are meant to be read by scripts.
 fn holds_session(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
-    !name.contains("csrf")
-        && !name.contains("xsrf")
-        && SESSION_NAMES.iter().any(|f| name.contains(f))
+    !name.contains("csrf") && !name.contains("xsrf") && SESSION_NAMES.iter().any(|f| name.contains(f))
 }
 
 pub fn analyze(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
@@ -89,23 +86,11 @@ pub fn analyze(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
         let Some((severity, missing)) = verdict(&cookie, local_http) else {
             continue;
         };
-        let what = if holds_session(cookie.name) {
-            "Session cookie"
-        } else {
-            "Cookie"
-        };
+        let what = if holds_session(cookie.name) { "Session cookie" } else { "Cookie" };
         let shown = ctx.redact(PiiType::Token, cookie.value);
-        let attributes = if cookie.attributes.is_empty() {
-            String::new()
-        } else {
-            format!("; {}", cookie.attributes)
-        };
+        let attributes = if cookie.attributes.is_empty() { String::new() } else { format!("; {}", cookie.attributes) };
         hits.push(Hit {
-            title: format!(
-                "{what} `{}` is set without {}",
-                cookie.name,
-                missing.join(", ")
-            ),
+            title: format!("{what} `{}` is set without {}", cookie.name, missing.join(", ")),
             severity,
             confidence: Confidence::Confirmed,
             method: "*".into(),
@@ -126,11 +111,7 @@ fn verdict(cookie: &SetCookie<'_>, local_http: bool) -> Option<(Severity, Vec<&'
     let same_site_none = cookie.same_site.as_deref() == Some("none");
     if !cookie.secure {
         // Browsers drop `SameSite=None` without `Secure`: that cookie silently never arrives.
-        missing.push(if same_site_none {
-            "Secure (required with SameSite=None)"
-        } else {
-            "Secure"
-        });
+        missing.push(if same_site_none { "Secure (required with SameSite=None)" } else { "Secure" });
         raise(match (session, local_http) {
             (true, false) => Severity::Medium,
             (true, true) | (false, false) => Severity::Low,
@@ -155,8 +136,7 @@ mod tests {
 
     #[test]
     fn set_cookie_attributes_are_parsed_case_insensitively() {
-        let c = parse("session=eyJ1c2VyIjo3fQ.Zx; Path=/; secure; HTTPONLY; SameSite=Lax")
-            .expect("cookie");
+        let c = parse("session=eyJ1c2VyIjo3fQ.Zx; Path=/; secure; HTTPONLY; SameSite=Lax").expect("cookie");
         assert_eq!((c.name, c.value), ("session", "eyJ1c2VyIjo3fQ.Zx"));
         assert!(c.secure && c.http_only && !c.deletion);
         assert_eq!(c.same_site.as_deref(), Some("lax"));
@@ -169,73 +149,32 @@ mod tests {
 
     #[test]
     fn deletions_are_recognised() {
-        assert!(
-            parse("session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/")
-                .expect("c")
-                .deletion
-        );
+        assert!(parse("session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/").expect("c").deletion);
         assert!(parse("sid=x; Max-Age=0").expect("c").deletion);
-        assert!(
-            parse("sid=x; Expires=Wed, 21 Oct 2015 07:28:00 GMT")
-                .expect("c")
-                .deletion
-        );
+        assert!(parse("sid=x; Expires=Wed, 21 Oct 2015 07:28:00 GMT").expect("c").deletion);
         assert!(!parse("sid=x; Max-Age=3600").expect("c").deletion);
     }
 
     #[test]
     fn session_cookies_need_all_three_flags_and_others_only_secure() {
         let v = |h: &str, local| verdict(&parse(h).expect("cookie"), local);
-        assert_eq!(
-            v("session=x; Path=/", false),
-            Some((Severity::Medium, vec!["Secure", "HttpOnly", "SameSite"]))
-        );
+        assert_eq!(v("session=x; Path=/", false), Some((Severity::Medium, vec!["Secure", "HttpOnly", "SameSite"])));
         assert_eq!(v("session=x; Secure; HttpOnly; SameSite=Lax", false), None);
-        assert_eq!(
-            v("session=x; HttpOnly; SameSite=Lax", false),
-            Some((Severity::Medium, vec!["Secure"]))
-        );
-        assert_eq!(
-            v("session=x; HttpOnly; SameSite=Lax", true),
-            Some((Severity::Low, vec!["Secure"])),
-            "local http"
-        );
-        assert_eq!(
-            v("session=x; Secure; HttpOnly", false),
-            Some((Severity::Low, vec!["SameSite"]))
-        );
-        assert_eq!(
-            v("theme=dark; SameSite=Lax", false),
-            Some((Severity::Low, vec!["Secure"]))
-        );
-        assert_eq!(
-            v("theme=dark", true),
-            Some((Severity::Info, vec!["Secure"]))
-        );
-        assert_eq!(
-            v("theme=dark; Secure", false),
-            None,
-            "preference cookies may be read by scripts"
-        );
+        assert_eq!(v("session=x; HttpOnly; SameSite=Lax", false), Some((Severity::Medium, vec!["Secure"])));
+        assert_eq!(v("session=x; HttpOnly; SameSite=Lax", true), Some((Severity::Low, vec!["Secure"])), "local http");
+        assert_eq!(v("session=x; Secure; HttpOnly", false), Some((Severity::Low, vec!["SameSite"])));
+        assert_eq!(v("theme=dark; SameSite=Lax", false), Some((Severity::Low, vec!["Secure"])));
+        assert_eq!(v("theme=dark", true), Some((Severity::Info, vec!["Secure"])));
+        assert_eq!(v("theme=dark; Secure", false), None, "preference cookies may be read by scripts");
         assert_eq!(
             v("sid=x; HttpOnly; SameSite=None", false),
-            Some((
-                Severity::Medium,
-                vec!["Secure (required with SameSite=None)"]
-            ))
+            Some((Severity::Medium, vec!["Secure (required with SameSite=None)"]))
         );
     }
 
     #[test]
     fn session_cookies_are_told_from_preferences() {
-        for name in [
-            "session",
-            "PHPSESSID",
-            "connect.sid",
-            "remember_token",
-            "access_token",
-            "auth",
-        ] {
+        for name in ["session", "PHPSESSID", "connect.sid", "remember_token", "access_token", "auth"] {
             assert!(holds_session(name), "{name}");
         }
         for name in ["theme", "csrf_token", "XSRF-TOKEN", "_ga", "locale"] {

@@ -21,10 +21,7 @@ pub struct Policy {
 }
 
 pub fn parse(value: &str) -> Policy {
-    let mut policy = Policy {
-        max_age: None,
-        include_subdomains: false,
-    };
+    let mut policy = Policy { max_age: None, include_subdomains: false };
     for directive in value.split(';') {
         let (name, val) = directive.split_once('=').unwrap_or((directive, ""));
         match name.trim().to_ascii_lowercase().as_str() {
@@ -39,11 +36,7 @@ pub fn parse(value: &str) -> Policy {
 /// `(kind, severity, title)` for each weakness of `value` (`None`: no header at all).
 pub fn judge(value: Option<&str>) -> Vec<(&'static str, Severity, String)> {
     let Some(value) = value else {
-        return vec![(
-            "missing",
-            Severity::Medium,
-            "No Strict-Transport-Security header on https responses".into(),
-        )];
+        return vec![("missing", Severity::Medium, "No Strict-Transport-Security header on https responses".into())];
     };
     let policy = parse(value);
     let mut found = Vec::new();
@@ -53,11 +46,16 @@ pub fn judge(value: Option<&str>) -> Vec<(&'static str, Severity, String)> {
             Severity::Medium,
             "Strict-Transport-Security has no valid max-age, so browsers ignore it".into(),
         )),
-        Some(0) => found.push(("disabled", Severity::Medium, "Strict-Transport-Security is switched off (max-age=0)".into())),
+        Some(0) => {
+            found.push(("disabled", Severity::Medium, "Strict-Transport-Security is switched off (max-age=0)".into()))
+        }
         Some(age) if age < MIN_MAX_AGE => found.push((
             "short",
             Severity::Low,
-            format!("Strict-Transport-Security max-age is short ({} days; use at least 180, ideally 365+)", age / 86_400),
+            format!(
+                "Strict-Transport-Security max-age is short ({} days; use at least 180, ideally 365+)",
+                age / 86_400
+            ),
         )),
         Some(_) => {}
     }
@@ -83,10 +81,7 @@ pub fn run(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
         let seen = std::iter::once(&root)
             .chain(exchanges.iter())
             .filter(|e| e.url.scheme() == "https" && e.status.is_some())
-            .find_map(|e| {
-                e.header("strict-transport-security")
-                    .map(|v| (e.clone(), v.to_string()))
-            });
+            .find_map(|e| e.header("strict-transport-security").map(|v| (e.clone(), v.to_string())));
         let (ex, value) = match &seen {
             Some((ex, value)) => (ex, Some(value.as_str())),
             None => (&root, None),
@@ -128,29 +123,11 @@ mod tests {
     fn policies_are_judged_like_the_observatory_does() {
         assert_eq!(kinds(None), vec![("missing", Severity::Medium)]);
         assert!(kinds(Some("max-age=63072000; includeSubDomains; preload")).is_empty());
-        assert!(
-            kinds(Some("MAX-AGE=\"31536000\"; INCLUDESUBDOMAINS")).is_empty(),
-            "case and quotes"
-        );
-        assert_eq!(
-            kinds(Some("max-age=86400")),
-            vec![("short", Severity::Low), ("no_subdomains", Severity::Low)]
-        );
-        assert_eq!(
-            kinds(Some("max-age=31536000")),
-            vec![("no_subdomains", Severity::Low)]
-        );
-        assert_eq!(
-            kinds(Some("max-age=0; includeSubDomains")),
-            vec![("disabled", Severity::Medium)]
-        );
-        assert_eq!(
-            kinds(Some("includeSubDomains")),
-            vec![("invalid", Severity::Medium)]
-        );
-        assert_eq!(
-            kinds(Some("max-age=one-year")),
-            vec![("invalid", Severity::Medium)]
-        );
+        assert!(kinds(Some("MAX-AGE=\"31536000\"; INCLUDESUBDOMAINS")).is_empty(), "case and quotes");
+        assert_eq!(kinds(Some("max-age=86400")), vec![("short", Severity::Low), ("no_subdomains", Severity::Low)]);
+        assert_eq!(kinds(Some("max-age=31536000")), vec![("no_subdomains", Severity::Low)]);
+        assert_eq!(kinds(Some("max-age=0; includeSubDomains")), vec![("disabled", Severity::Medium)]);
+        assert_eq!(kinds(Some("includeSubDomains")), vec![("invalid", Severity::Medium)]);
+        assert_eq!(kinds(Some("max-age=one-year")), vec![("invalid", Severity::Medium)]);
     }
 }
