@@ -50,18 +50,14 @@ struct BooleanPair {
 }
 
 /// Ordered by how many statement shapes they fit: a trailing comment ends `= '…'`, `LIKE '%…%'`
-/// and `… AND password = …` alike; the quoted form fits statements that close a parenthesis.
+/// and `… AND password = …` alike; the quoted form fits statements that close a parenthesis; the
+/// AND form last, since it breaks wherever the OR form with the same comment breaks. A numeric value
+/// tries the numeric pair first (see `probe_point`).
 const PAIRS: &[BooleanPair] = &[
     BooleanPair {
         context: "string, OR",
         true_suffix: ["' OR 1=1-- ", "' OR 2=2-- "],
         false_suffix: ["' OR 1=2-- ", "' OR 2=3-- "],
-        numeric_only: false,
-    },
-    BooleanPair {
-        context: "string, AND",
-        true_suffix: ["' AND 1=1-- ", "' AND 2=2-- "],
-        false_suffix: ["' AND 1=2-- ", "' AND 2=3-- "],
         numeric_only: false,
     },
     BooleanPair {
@@ -71,12 +67,23 @@ const PAIRS: &[BooleanPair] = &[
         numeric_only: false,
     },
     BooleanPair {
+        context: "string, AND",
+        true_suffix: ["' AND 1=1-- ", "' AND 2=2-- "],
+        false_suffix: ["' AND 1=2-- ", "' AND 2=3-- "],
+        numeric_only: false,
+    },
+    BooleanPair {
         context: "numeric, AND",
         true_suffix: [" AND 1=1", " AND 2=2"],
         false_suffix: [" AND 1=2", " AND 2=3"],
         numeric_only: true,
     },
 ];
+
+/// Consecutive pairs whose true and false variants both fail exactly like the bare quote before the
+/// value is taken for one that breaks the statement whatever follows it (a type error, a strict
+/// converter): more pairs would only repeat the failure.
+const BROKEN_PAIRS_TO_STOP: usize = 2;
 
 fn sql_injection(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
     Box::pin(async move {
@@ -192,15 +199,26 @@ async fn probe_point(ctx: &ScanContext, request: WellFormed, slot: Slot, who: Op
         return None; // a dynamic answer: differences would prove nothing
     }
     let numeric = !original.is_empty() && original.bytes().all(|b| b.is_ascii_digit());
-    for pair in PAIRS.iter().filter(|p| !p.numeric_only || numeric) {
+    let mut pairs: Vec<&BooleanPair> = PAIRS.iter().filter(|p| !p.numeric_only || numeric).collect();
+    pairs.sort_by_key(|p| !p.numeric_only);
+    let mut broken_in_a_row = 0;
+    for pair in pairs {
         let t0 = format!("{original}{}", pair.true_suffix[0]);
         let f0 = format!("{original}{}", pair.false_suffix[0]);
         let (t, f) = futures::join!(send(Some(&t0), None), send(Some(&f0), None));
         let (Ok(t), Ok(f)) = (t, f) else { continue };
         let (ts, fs) = (shape(&t, &t0), shape(&f, &f0));
-        if alike(&ts, &fs) && alike(&ts, &quote_shape) && (400..500).contains(&ts.status) {
-            break; // every variant is refused like the bare quote: the value is validated away
+        if alike(&ts, &fs) && alike(&ts, &quote_shape) {
+            if (400..500).contains(&ts.status) {
+                break; // every variant is refused like the bare quote: the value is validated away
+            }
+            broken_in_a_row += 1;
+            if broken_in_a_row == BROKEN_PAIRS_TO_STOP {
+                break;
+            }
+            continue;
         }
+        broken_in_a_row = 0;
         if ts.status >= 500 || fs.status >= 500 || alike(&ts, &fs) {
             continue;
         }
