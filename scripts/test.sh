@@ -22,4 +22,9 @@ if ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
+# Guard rails before the tests: the tree stays formatted (rustfmt.toml) and free of the lints
+# `[workspace.lints]` in Cargo.toml and clippy's defaults warn about.
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
 cargo test --workspace --locked "$@"
