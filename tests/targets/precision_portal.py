@@ -12,6 +12,9 @@ from functools import wraps
 from flask import Flask, abort, g, jsonify, render_template_string, request, send_from_directory
 
 LEAKY = os.environ.get("PORTAL_LEAKY") == "1"
+# The clean portal runs behind a proxy that hides the Werkzeug banner (serve.py reads this), as the
+# other clean twins do: the precision set must stay at zero medium+ without exceptions.
+HIDE_SERVER_VERSION = not LEAKY
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "precision_static")
 
 app = Flask(__name__, static_folder=None)
