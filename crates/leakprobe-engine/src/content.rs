@@ -125,7 +125,7 @@ mod tests {
         assert!(is_vendored_script("/static/js/jquery-3.7.1.min.js", b""));
         assert!(is_vendored_script("/static/react-dom.production.min.js", b""));
         assert!(is_vendored_script("/assets/lib.4f2a9c.js", b"/*! @license React v18.2.0 react.production.min.js */"));
-        assert!(is_vendored_script("/assets/x.js", b"/*!\n * Bootstrap v5.3.2 (https://getbootstrap.com/)\n */"));
+        assert!(is_vendored_script("/assets/x.js", b"/*!\n * Bootstrap v5.3.2 (the MIT-licensed build)\n */"));
         assert!(!is_vendored_script("/static/app.js", b"fetch('/api/users').then(r=>r.json())"));
         assert!(!is_vendored_script("/static/main.4f2a9c.js", b"n.password=e.value"));
         // A page about swagger-ui is not the bundle.

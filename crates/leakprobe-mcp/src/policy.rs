@@ -119,7 +119,7 @@ mod tests {
             "http://192.0.2.7:8081/",
             "http://evil.localhost/",
             "http://staging.example.evil/",
-            "http://10.0.0.1/",
+            "http://198.51.100.23/",
         ] {
             assert!(target(&s, refused).expect_err(refused).0.starts_with("refused"), "{refused} should be refused");
         }
