@@ -39,6 +39,16 @@ fn all_ids(report: &Value) -> BTreeSet<String> {
     ids(&findings(report))
 }
 
+/// The ids the baseline comparison lists as fixed.
+fn fixed_ids(report: &Value) -> BTreeSet<String> {
+    report["baseline"]["fixed"]
+        .as_array()
+        .expect("fixed")
+        .iter()
+        .map(|f| f["id"].as_str().expect("id").to_string())
+        .collect()
+}
+
 /// `leakprobe scan` of a fresh `module` target with `args`; the JSON report and the process output.
 fn scan_with(module: &str, args: &[&str]) -> (std::process::Output, Value) {
     let target = Target::start(module);
@@ -101,12 +111,7 @@ fn leaks_since_the_hardened_baseline_are_new_and_fail_the_gate() {
     assert!(new >= 5, "the verbose twin's leaks are new: {new}");
     assert_eq!(report["baseline"]["new"].as_u64(), Some(new as u64));
     let expected_fixed: BTreeSet<String> = before.difference(&all_ids(&report)).cloned().collect();
-    let fixed: BTreeSet<String> = report["baseline"]["fixed"]
-        .as_array()
-        .expect("fixed")
-        .iter()
-        .map(|f| f["id"].as_str().expect("id").to_string())
-        .collect();
+    let fixed: BTreeSet<String> = fixed_ids(&report);
     assert_eq!(fixed, expected_fixed);
 
     let summary = read(&md);
@@ -121,12 +126,7 @@ fn hardening_shows_up_as_fixed() {
     let (out, report) =
         scan_with("crm_hardened", &["--baseline", arg(&r.verbose), "--fail-on-new", "critical", "-o", arg(&txt)]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let fixed: BTreeSet<String> = report["baseline"]["fixed"]
-        .as_array()
-        .expect("fixed")
-        .iter()
-        .map(|f| f["id"].as_str().expect("id").to_string())
-        .collect();
+    let fixed: BTreeSet<String> = fixed_ids(&report);
     assert_eq!(fixed, all_ids(&verbose).difference(&all_ids(&report)).cloned().collect::<BTreeSet<_>>());
     let fixed_checks: BTreeSet<&str> =
         report["baseline"]["fixed"].as_array().expect("fixed").iter().filter_map(|f| f["check"].as_str()).collect();
