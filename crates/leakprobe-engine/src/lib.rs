@@ -1,7 +1,7 @@
 //! The leakprobe scan engine.
 //!
-//! One scan flows recon → discovery → inventory → checks → triage → score, every request through
-//! one [`client::Client`] that enforces the safety contract. The result is a typed
+//! One scan flows recon → discovery → inventory → exercise → survey → checks → triage → score,
+//! every request through one [`client::Client`] that enforces the safety contract. The result is a typed
 //! [`report::Report`], the JSON contract of `schema/report.schema.json`.
 //!
 //! ```no_run
@@ -28,6 +28,7 @@ pub mod requests;
 pub mod schedule;
 pub mod scoring;
 pub mod soft404;
+pub mod survey;
 pub mod tls;
 mod triage;
 pub mod words;
@@ -97,12 +98,17 @@ pub async fn scan(mut config: ScanConfig, progress: &dyn Progress) -> Result<Rep
         tls,
         detector: leakprobe_detect::Detector::new(),
         schedule: schedule::Schedule::default(),
+        survey: survey::Survey::default(),
     };
     ctx.schedule = schedule::Schedule::new(&ctx);
 
     // Before the checks: their baselines of well-formed requests are then answered from the cache.
     progress.phase("exercise");
     exercise::run(&ctx).await;
+
+    // Every readable endpoint once per caller; the authorization checks read it.
+    progress.phase("survey");
+    ctx.survey = survey::run(&ctx).await;
 
     progress.phase("checks");
     progress.requests(ctx.client.requests_sent(), budget);

@@ -15,7 +15,6 @@ use futures::stream::{self, StreamExt};
 use reqwest::Method;
 use serde_json::Value;
 
-use super::bola::{critical_pii, has_content, json_body};
 use super::{CheckInfo, Hit, Runner, Status};
 use crate::client::{status, Exchange, Probe};
 use crate::context::ScanContext;
@@ -24,6 +23,7 @@ use crate::identity::Identity;
 use crate::inventory::Endpoint;
 use crate::report::{Category, Confidence, Severity};
 use crate::soft404;
+use crate::survey::{critical_pii, has_content, json_body};
 
 pub static ADMIN_FUNCTION: CheckInfo = CheckInfo {
     id: "admin_function_exposed",

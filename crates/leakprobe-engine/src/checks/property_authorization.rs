@@ -16,7 +16,6 @@ use leakprobe_detect::{Confidence as MatchConfidence, PiiType};
 use reqwest::Method;
 use serde_json::{Map, Value};
 
-use super::bola::{has_content, json_body, normalise, unwrap};
 use super::{CheckInfo, Hit, Runner, Status};
 use crate::client::{status, Exchange, Probe};
 use crate::context::ScanContext;
@@ -25,6 +24,7 @@ use crate::discovery::openapi::{Operation, Schema};
 use crate::inventory::Endpoint;
 use crate::report::{Category, Confidence, Severity};
 use crate::schedule::SkipReason;
+use crate::survey::{has_content, json_body, normalise, unwrap};
 
 pub static UNDECLARED: CheckInfo = CheckInfo {
     id: "undeclared_response_property",
