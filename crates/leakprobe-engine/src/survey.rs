@@ -704,15 +704,11 @@ pub fn identifying_summary(ctx: &ScanContext, ex: &Exchange) -> String {
     let parts: Vec<String> = identifying_of(ex)
         .into_iter()
         .take(3)
-        .map(
-            |(k, v)| {
-                if k == "email" {
-                    format!("{k}: {}", ctx.redact(PiiType::Email, &v))
-                } else {
-                    format!("{k}: {v}")
-                }
-            },
-        )
+        .map(|(k, v)| match k.as_str() {
+            "email" => format!("{k}: {}", ctx.redact(PiiType::Email, &v)),
+            "iban" => format!("{k}: {}", ctx.redact(PiiType::Iban, &v)),
+            _ => format!("{k}: {v}"),
+        })
         .collect();
     if parts.is_empty() {
         format!("{} bytes", ex.body.len())
