@@ -250,6 +250,28 @@ pub fn denial(ex: &Exchange) -> bool {
     login_form(&text) || (ex.body.len() < 400 && KEYS.denial.iter().any(|w| text.contains(w)))
 }
 
+/// Enough in the body to be a function's result, not a health ping (`{"status": "ok"}`).
+pub fn substantive(ex: &Exchange) -> bool {
+    match json_body(ex) {
+        Some(json) => count_leaves(&json, 0) >= 2,
+        None if ex.is_html() => ex.body.len() > 256,
+        None => ex.text().lines().filter(|l| !l.trim().is_empty()).count() >= 2,
+    }
+}
+
+/// Scalar leaves of a JSON value (the first 50 items of each list).
+pub fn count_leaves(value: &Value, depth: usize) -> usize {
+    if depth > 8 {
+        return 0;
+    }
+    match value {
+        Value::Object(map) => map.values().map(|v| count_leaves(v, depth + 1)).sum(),
+        Value::Array(items) => items.iter().take(50).map(|v| count_leaves(v, depth + 1)).sum(),
+        Value::Null => 0,
+        _ => 1,
+    }
+}
+
 fn login_form(lower_text: &str) -> bool {
     lower_text.contains("<form") && lower_text.contains("type=\"password\"")
 }
