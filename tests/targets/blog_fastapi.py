@@ -49,19 +49,19 @@ AUTHORS = {
 }
 
 POSTS = {
-    1: {"author": "bob", "title": "Sourdough at altitude", "body": "Less yeast, more patience."},
-    2: {"author": "alice", "title": "A week in the Vercors", "body": "Three huts, one storm."},
-    3: {"author": "chen", "title": "Notes on tea", "body": "Water below boiling."},
-    4: {"author": "alice", "title": "Repairing a linen shirt", "body": "Darning, step by step."},
-    5: {"author": "bob", "title": "Winter cycling kit", "body": "Layers, then more layers."},
+    101: {"author": "bob", "title": "Sourdough at altitude", "body": "Less yeast, more patience."},
+    102: {"author": "alice", "title": "A week in the Vercors", "body": "Three huts, one storm."},
+    103: {"author": "chen", "title": "Notes on tea", "body": "Water below boiling."},
+    104: {"author": "alice", "title": "Repairing a linen shirt", "body": "Darning, step by step."},
+    105: {"author": "bob", "title": "Winter cycling kit", "body": "Layers, then more layers."},
 }
 
 DRAFTS = {
-    1: "Add the chart of hydration by altitude. Ask Chen about the Lhasa bakery.",
-    2: "Cut the part about the guide (he asked not to be named).",
-    3: "Check the oolong temperatures again.",
-    4: "Photos of the darning egg are still missing.",
-    5: "Sponsor wants the brand named in the title (do not).",
+    101: "Add the chart of hydration by altitude. Ask Chen about the Lhasa bakery.",
+    102: "Cut the part about the guide (he asked not to be named).",
+    103: "Check the oolong temperatures again.",
+    104: "Photos of the darning egg are still missing.",
+    105: "Sponsor wants the brand named in the title (do not).",
 }
 
 

@@ -185,6 +185,8 @@ fn public_lists_that_name_authors_give_away_their_ids() {
     // Post ids appear only in the public list, next to `"author": "alice"`.
     let draft = confirmed_bola(&all, "/api/posts/{post_id}/draft", "high");
     assert!(pii(draft).contains(&"email"), "{draft}");
+    // Ids start at 101: the spec's sample (`/api/posts/1/draft`) is a 404, only the list knows them.
+    assert!(draft["evidence"].as_str().unwrap_or("").contains("/api/posts/10"), "{draft}");
     // Usernames from `/api/me` (and the token's claims) go into the path.
     let settings = confirmed_bola(&all, "/api/users/{username}/settings", "high");
     assert!(pii(settings).contains(&"email") && pii(settings).contains(&"phone"), "{settings}");
