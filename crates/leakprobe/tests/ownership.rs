@@ -23,7 +23,7 @@ const ALICE_PASSWORD: &str = "Hq2-x9Lm4-pW3v";
 const BOB_PASSWORD: &str = "Vn3-s8Jd2-QwZ6";
 
 fn bearer(name: &str, token: &str) -> Identity {
-    Identity::parse(&format!("{name}={}", format!("bearer:{token}"))).expect("identity spec")
+    Identity::parse(&format!("{name}=bearer:{token}")).expect("identity spec")
 }
 
 /// `[identity.login]`: POST the JSON body to `url`, take the token at `pointer` or the cookie.

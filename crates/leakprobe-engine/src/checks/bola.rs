@@ -265,10 +265,10 @@ fn fits(endpoint: &Endpoint, slot: &Slot, value: &str) -> bool {
 fn affinity(template: &str, slot: &Slot, key: &str) -> u8 {
     let name = slot_name(template, slot).map(crate::survey::normalise).unwrap_or_default();
     let stem = key.strip_suffix("id").unwrap_or(key);
-    if name == key || (!stem.is_empty() && name.len() > 2 && (name.starts_with(stem) || stem.starts_with(&name))) {
-        if name != "id" {
-            return 3;
-        }
+    let named =
+        name == key || (!stem.is_empty() && name.len() > 2 && (name.starts_with(stem) || stem.starts_with(&name)));
+    if named && name != "id" {
+        return 3;
     }
     if let Slot::Query(_) = slot {
         return u8::from(key == "id");
