@@ -40,6 +40,23 @@ pub static SURVEY: CheckInfo = CheckInfo {
     runner: Runner::Passive(|_, _, _| {}),
 };
 
+/// The checks that read the survey; when none of them runs (`--checks cors`), neither does it.
+const READERS: [&str; 13] = [
+    "bola_cross_identity",
+    "bola_id_enumeration",
+    "admin_function_exposed",
+    "method_tampering",
+    "unauthenticated_access",
+    "signature_not_enforced",
+    "signature_partial_coverage",
+    "signature_replay",
+    "unsigned_legacy_route",
+    "missing_rate_limit",
+    "declared_security_not_enforced",
+    "deprecated_operation_active",
+    "unlinked_operation_reachable",
+];
+
 /// Identities surveyed; more only multiply requests without finding more kinds of object.
 pub const MAX_IDENTITIES: usize = 4;
 /// Id values kept per identity (its own responses, then lists that name it as owner).
@@ -185,6 +202,9 @@ fn surveyed(ctx: &ScanContext) -> Vec<Identity> {
 
 /// Runs the survey. GETs only, never to a path that names a state change.
 pub async fn run(ctx: &ScanContext) -> Survey {
+    if !READERS.iter().any(|id| ctx.config.runs(id)) {
+        return Survey::default();
+    }
     let identities = surveyed(ctx);
     let readable = ctx
         .inventory
@@ -957,6 +977,13 @@ mod tests {
         let mut nested = Vec::new();
         nested_ids(&accounts, 0, &mut nested);
         assert_eq!(nested, vec![("accountnumber".to_string(), "ACC-10023".to_string())]);
+    }
+
+    #[test]
+    fn every_reader_is_a_registered_check() {
+        for id in READERS {
+            assert!(crate::checks::find(id).is_some(), "{id}");
+        }
     }
 
     #[test]
