@@ -7,8 +7,11 @@ a 401 `{"detail": "token expired"}`. ROSTER_LOGIN_LIMIT=1 allows each user one s
 second is a 429, "new device sign-in needs approval"), so an expired token cannot be renewed.
 
 Everything under /api except the login needs a bearer token: `/api/me`, `/api/shifts`,
-`/api/shifts/{id}`, `/api/teams`. Nothing here leaks; it is not a twin pair. `/__test__/state`
-is test bookkeeping: logins per user and calls answered per token generation.
+`/api/shifts/{id}`, `/api/teams`, and the team leads' `GET /api/admin/roster/rebuild` (documented
+in the OpenAPI spec like any other GET; it drops every shift and rebuilds the roster from the
+template, which is empty between planning rounds). Nothing here leaks (the rebuild refuses staff);
+it is not a twin pair. `/__test__/state` is test bookkeeping: logins per user, calls answered per
+token generation, rebuilds run.
 """
 import os
 import secrets
@@ -37,6 +40,7 @@ LOGINS: dict[str, int] = {}
 # generation (1 = first login of the user) -> authenticated calls answered
 ANSWERED: dict[int, int] = {}
 EXPIRED_CALLS = {"count": 0}
+REBUILDS = {"count": 0}
 
 app = FastAPI(title="Roster", version="2.3.0")
 
@@ -99,8 +103,18 @@ def teams(user: str = Depends(current_user)):
     return TEAMS
 
 
+@app.get("/api/admin/roster/rebuild")
+def rebuild_roster(user: str = Depends(current_user)):
+    if user != "lee.lead":
+        raise HTTPException(403, "team leads only")
+    with lock:
+        SHIFTS.clear()
+        REBUILDS["count"] += 1
+    return {"status": "rebuilt", "shifts": 0}
+
+
 @app.get("/__test__/state")
 def test_state():
     with lock:
         return {"logins": dict(LOGINS), "answered_by_generation": {str(k): v for k, v in ANSWERED.items()},
-                "expired_calls": EXPIRED_CALLS["count"]}
+                "expired_calls": EXPIRED_CALLS["count"], "rebuilds": REBUILDS["count"], "shifts": len(SHIFTS)}

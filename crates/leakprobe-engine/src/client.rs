@@ -27,6 +27,11 @@ const MAX_BACKOFF_RETRIES: u32 = 3;
 /// The longest `Retry-After` honoured; longer ones are cut to this (and the deadline still applies).
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
 const MAX_REDIRECTS: usize = 5;
+/// Logins one identity's expired credential may trigger mid-phase in one scan.
+const MAX_RENEWALS: u32 = 20;
+/// Renewals after which the request still got a 401 (the API answers 401 where it means 403):
+/// past this many, 401s of that identity no longer trigger a login.
+const MAX_USELESS_RENEWALS: u32 = 2;
 
 /// What to send. Paths are resolved against the target; anything outside its origin is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -230,6 +235,16 @@ pub struct Client {
     active: bool,
     /// Requests the state guard refused, by method and path, with the reason.
     not_sent: Mutex<BTreeMap<(String, String), NotSent>>,
+    /// Per identity: how many times its login flow has run (the credential's generation).
+    generations: Mutex<HashMap<String, u64>>,
+    /// Per identity: mid-phase renewals so far; held across a login so concurrent 401s log in once.
+    renewals: tokio::sync::Mutex<HashMap<String, Renewals>>,
+}
+
+#[derive(Debug, Default)]
+struct Renewals {
+    total: u32,
+    useless: u32,
 }
 
 /// Why the client refused to send a request that may change the target's state.
@@ -327,6 +342,8 @@ impl Client {
             by_check: Mutex::new(HashMap::new()),
             active: config.active,
             not_sent: Mutex::new(BTreeMap::new()),
+            generations: Mutex::new(HashMap::new()),
+            renewals: tokio::sync::Mutex::new(HashMap::new()),
         })
     }
 
@@ -416,7 +433,62 @@ impl Client {
         if let Some(i) = all.iter_mut().find(|i| i.name == identity.name) {
             i.credential = Some(credential);
         }
+        *self.generations.lock().unwrap_or_else(|p| p.into_inner()).entry(identity.name.clone()).or_default() += 1;
         Ok(())
+    }
+
+    /// The generation of the credential a probe would be sent with, when a 401 to it may be
+    /// answered by logging in again: sent as an identity with a login flow, credential unaltered.
+    fn renewable(&self, probe: &Probe) -> Option<(String, u64)> {
+        let name = probe.identity.as_deref()?;
+        if probe.auth != AuthMode::Normal {
+            return None;
+        }
+        let has_login = self
+            .identities
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .any(|i| i.name == name && i.login.is_some());
+        if !has_login {
+            return None;
+        }
+        Some((name.to_string(), self.generation(name)))
+    }
+
+    fn generation(&self, name: &str) -> u64 {
+        self.generations.lock().unwrap_or_else(|p| p.into_inner()).get(name).copied().unwrap_or(0)
+    }
+
+    /// Renews `name`'s credential after a 401 to a request sent with generation `sent_with`.
+    /// True when the request is worth retrying: renewed now, or by another request meanwhile.
+    async fn renew(&self, name: &str, sent_with: u64) -> bool {
+        let mut renewals = self.renewals.lock().await;
+        if self.generation(name) != sent_with {
+            return true;
+        }
+        let state = renewals.entry(name.to_string()).or_default();
+        if state.total >= MAX_RENEWALS || state.useless >= MAX_USELESS_RENEWALS {
+            return false;
+        }
+        state.total += 1;
+        let Some(identity) = self.identities().into_iter().find(|i| i.name == name) else { return false };
+        match self.log_in_as(&identity).await {
+            Ok(()) => {
+                tracing::info!(identity = %name, "credential renewed after a 401");
+                true
+            }
+            Err(e) => {
+                // A login that fails now will fail again: the health check reports the identity.
+                tracing::warn!(identity = %name, error = %e, "renewing the credential failed");
+                state.total = MAX_RENEWALS;
+                false
+            }
+        }
+    }
+
+    async fn renewal_was_useless(&self, name: &str) {
+        self.renewals.lock().await.entry(name.to_string()).or_default().useless += 1;
     }
 
     pub fn base(&self) -> &Url {
@@ -534,11 +606,30 @@ impl Client {
         reasons
     }
 
+    /// Sends a probe, backing off on 429/503 and, when an identity's credential has expired
+    /// (a 401 to a request sent with its current credential), running its login flow once and
+    /// sending the request again.
     async fn fetch(&self, probe: Probe, url: Url) -> Result<Arc<Exchange>, ScanError> {
         let mut attempt = 0;
+        let mut renewable = self.renewable(&probe);
+        let mut renewed: Option<(String, u64)> = None;
         loop {
             let exchange = self.fetch_once(&probe, &url).await?;
             let status = exchange.status.unwrap_or(0);
+            if status == 401 {
+                if let Some((name, generation)) = renewable.take() {
+                    if self.renew(&name, generation).await {
+                        renewed = Some((name.clone(), self.generation(&name)));
+                        continue;
+                    }
+                } else if let Some((name, generation)) = renewed.take() {
+                    // The credential just obtained was refused at once (nobody renewed since):
+                    // this 401 means "not allowed", not "expired".
+                    if self.generation(&name) == generation {
+                        self.renewal_was_useless(&name).await;
+                    }
+                }
+            }
             if (status == 429 || status == 503) && attempt < MAX_BACKOFF_RETRIES {
                 let wait =
                     retry_after(&exchange.headers).or((status == 429).then(|| Duration::from_secs(1 << attempt)));

@@ -22,7 +22,7 @@ pub enum Health {
     Alive,
     /// Its check endpoint refused it, its login flow ran again and it works again.
     Refreshed,
-    /// Refused, and no login flow renewed it; the text says what was seen.
+    /// Refused where it was answered before, or its login flow failed; the text says what was seen.
     Dead(String),
     /// Nothing to ask (no endpoint it read, no `/me`), or no answer (budget, time limit).
     Unknown,
@@ -50,34 +50,37 @@ pub async fn check_identities(client: &Client, inventory: &Inventory, soft404: &
 }
 
 /// Asks once whether `name` still works, and renews it when it does not.
+///
+/// A refusal only counts as death on an endpoint the identity read successfully before, or when
+/// its login flow fails: a `/me` it never read may simply not be its to read.
 pub async fn check_one(client: &Client, inventory: &Inventory, soft404: &SoftNotFound, name: &str) -> Health {
-    let Some(path) = check_endpoint(client, inventory, soft404, name) else { return Health::Unknown };
+    let Some((path, read_before)) = check_endpoint(client, inventory, soft404, name) else { return Health::Unknown };
     let ask = || client.send_fresh(Probe::get(path.clone()).as_identity(name));
-    let first = match ask().await {
-        Ok(ex) => ex,
-        Err(_) => return Health::Unknown,
-    };
+    let Ok(first) = ask().await else { return Health::Unknown };
     if works(&first) {
         return Health::Alive;
     }
-    let Some(status) = first.status else { return Health::Unknown };
-    if !matches!(status, 401 | 403) {
-        return Health::Dead(format!("GET {path} answered {status}"));
-    }
+    let status = match first.status {
+        Some(s @ (401 | 403)) => s,
+        _ => return Health::Unknown,
+    };
     match client.refresh_login(name).await {
         Ok(true) => {}
-        Ok(false) => return Health::Dead(format!("GET {path} answered {status} and it has no login flow to renew it")),
+        Ok(false) if read_before => {
+            return Health::Dead(format!("GET {path} answered {status} and it has no login flow to renew it"));
+        }
+        Ok(false) => return Health::Unknown,
         Err(e) => {
             return Health::Dead(format!("GET {path} answered {status} and its login flow failed ({})", reason(&e)))
         }
     }
     match ask().await {
         Ok(ex) if works(&ex) => Health::Refreshed,
-        Ok(ex) => Health::Dead(format!(
+        Ok(ex) if read_before => Health::Dead(format!(
             "GET {path} answered {status}, and {} after its login flow ran again",
             crate::client::status(&ex)
         )),
-        Err(_) => Health::Unknown,
+        _ => Health::Unknown,
     }
 }
 
@@ -93,9 +96,14 @@ fn works(ex: &Exchange) -> bool {
     ex.is_success()
 }
 
-/// The identity's `/me`-like endpoint (one it has not been refused on), else the first endpoint it
-/// read successfully; never a path that names a state change.
-fn check_endpoint(client: &Client, inventory: &Inventory, soft404: &SoftNotFound, name: &str) -> Option<String> {
+/// The identity's `/me`-like endpoint, else the first endpoint it read successfully; never a path
+/// that names a state change. With whether it read that endpoint successfully before.
+fn check_endpoint(
+    client: &Client,
+    inventory: &Inventory,
+    soft404: &SoftNotFound,
+    name: &str,
+) -> Option<(String, bool)> {
     let exchanges = client.exchanges();
     let own: Vec<&Exchange> = exchanges
         .iter()
@@ -106,15 +114,18 @@ fn check_endpoint(client: &Client, inventory: &Inventory, soft404: &SoftNotFound
         .collect();
     let read_ok = |ex: &&&Exchange| ex.is_success() && !soft404.is_not_found(ex) && !ex.body.is_empty();
     let is_self = |path: &str| crate::words::last_segment(path).is_some_and(|s| SELF_SEGMENTS.contains(&s.as_str()));
-    let me = own.iter().filter(read_ok).map(|ex| ex.path()).find(|p| is_self(p)).map(str::to_string);
+    if let Some(me) = own.iter().filter(read_ok).map(|ex| ex.path()).find(|p| is_self(p)) {
+        return Some((me.to_string(), true));
+    }
     // A `/me` it never read successfully still describes the caller: a refusal there now (the
     // token may have expired before discovery reached it) is worth a renewal.
-    let me = me.or_else(|| {
-        inventory
-            .endpoints()
-            .filter(|e| e.methods.contains("GET") && !e.has_path_params() && is_self(&e.template))
-            .map(|e| e.template.clone())
-            .find(|p| !crate::words::names_state_change(p))
-    });
-    me.or_else(|| own.iter().find(read_ok).map(|ex| ex.path().to_string()))
+    let me = inventory
+        .endpoints()
+        .filter(|e| e.methods.contains("GET") && !e.has_path_params() && is_self(&e.template))
+        .map(|e| e.template.clone())
+        .find(|p| !crate::words::names_state_change(p));
+    if let Some(me) = me {
+        return Some((me, false));
+    }
+    own.iter().find(read_ok).map(|ex| (ex.path().to_string(), true))
 }
