@@ -60,9 +60,14 @@ fn state_changing_get(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
                 .not_sent()
                 .into_iter()
                 .filter(|(method, path, why)| {
+                    let template = ctx.inventory.template_of(path);
+                    // A spec or form that declares the path for other methods only is not a GET.
+                    let other_methods_only =
+                        ctx.inventory.endpoints().any(|e| e.template == template && !e.methods.contains("GET"));
                     method == "GET"
                         && *why == NotSent::NamesStateChange
-                        && !ctx.inventory.template_of(path).contains('{')
+                        && !template.contains('{')
+                        && !other_methods_only
                 })
                 .map(|(_, path, _)| path),
         );
