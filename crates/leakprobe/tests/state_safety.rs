@@ -70,6 +70,16 @@ fn default_scan_never_calls_the_destructive_get_and_says_so() {
 }
 
 #[test]
+fn a_target_url_that_names_a_state_change_is_refused_too() {
+    let (target, log) = Target::start_logged("stockroom_api");
+    let out = scan(&format!("{}{RESET}", target.url), &[]);
+    assert_eq!(out.code, 2, "a usage error: {}", out.stderr);
+    assert!(out.stderr.contains("names a state change"), "{}", out.stderr);
+    assert_eq!(Target::requests(&log), Vec::<Value>::new(), "nothing was sent");
+    assert_eq!(target.get_json("/__test__/state")["reset_db"], 0);
+}
+
+#[test]
 fn active_scan_proves_the_destructive_get_by_before_and_after() {
     let (target, log) = Target::start_logged("stockroom_api");
     let out = scan(&target.url, &["--active"]);
