@@ -136,14 +136,18 @@ fn hardened_twin_stays_clean_and_intact_with_and_without_active() {
 }
 
 fn roster_identity() -> Identity {
+    roster_login("kim", "kim.staff", KIM_PASSWORD)
+}
+
+fn roster_login(name: &str, username: &str, password: &str) -> Identity {
     Identity {
-        name: "kim".into(),
+        name: name.into(),
         role: Some("user".into()),
         credential: None,
         signer: None,
         login: Some(Login {
             url: "/api/auth/login".into(),
-            body: json!({"username": "kim.staff", "password": KIM_PASSWORD}),
+            body: json!({"username": username, "password": password}),
             token_pointer: Some("/access_token".into()),
             cookie: None,
             use_as: None,
@@ -210,6 +214,43 @@ fn identity_that_cannot_be_renewed_is_named_in_the_report() {
     assert!(!text.contains(KIM_PASSWORD), "the password appears in the report");
     let state = target.get_json("/__test__/state");
     assert_eq!(state["logins"]["kim.staff"], 1, "{state}");
+}
+
+#[test]
+fn active_scan_calls_a_spec_documented_get_as_the_identity_when_anonymous_is_refused() {
+    // As the staff member: refused (403), so nothing changed and nothing is reported.
+    let target = Target::start("roster_fastapi");
+    let (report, _, _) = scan_in_process(&target.url, |c| {
+        c.identities = vec![roster_identity()];
+        c.active = true;
+    });
+    assert_valid_report(&report);
+    eprintln!("{}", timing_line("roster_fastapi --active (staff)", &report));
+    assert!(!findings(&report).iter().any(|(_, f)| f["check"] == "state_changing_get"), "{:?}", findings(&report));
+    assert_eq!(target.get_json("/__test__/state")["shifts"], 3);
+    drop(target);
+
+    // As the team lead: the rebuild runs and the lead's shift listing empties.
+    let target = Target::start("roster_fastapi");
+    let (report, _, _) = scan_in_process(&target.url, |c| {
+        c.identities = vec![roster_login("lee", "lee.lead", "Quiet-Orchard-17")];
+        c.active = true;
+    });
+    assert_valid_report(&report);
+    eprintln!("{}", timing_line("roster_fastapi --active (lead)", &report));
+    let all = findings(&report);
+    let (category, finding) = all
+        .iter()
+        .find(|(_, f)| f["check"] == "state_changing_get")
+        .unwrap_or_else(|| panic!("no state_changing_get: {all:?}"));
+    assert_eq!(category, "input_validation");
+    assert_eq!(finding["endpoint"], REBUILD);
+    assert_eq!(finding["severity"], "high");
+    assert_eq!(finding["confidence"], "confirmed");
+    let title = finding["title"].as_str().unwrap_or("");
+    assert!(title.contains("deletes data") && !title.contains("without credentials"), "{title}");
+    let state = target.get_json("/__test__/state");
+    assert_eq!((state["rebuilds"].as_u64(), state["shifts"].as_u64()), (Some(1), Some(0)), "{state}");
 }
 
 /// Every issue 11 target with the paths a default scan must never request. The other engineers'
