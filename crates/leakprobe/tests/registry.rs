@@ -18,6 +18,7 @@ const TRIGGERS: &[(&str, &str, &[&str])] = &[
     ("sql_error_disclosure", "crm_verbose_errors", &[]),
     ("server_error_on_malformed_input", "crm_verbose_errors", &[]),
     ("dangerous_methods", "banner_leaky", &[]),
+    ("state_changing_get", "stockroom_api", &["--active"]),
     ("sql_injection", "catalog_fastapi", &[]),
     ("server_version_disclosure", "werkzeug_api", &[]),
     ("powered_by_disclosure", "banner_leaky", &[]),

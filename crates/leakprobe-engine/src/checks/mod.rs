@@ -19,6 +19,7 @@ mod signatures;
 mod spec_conformance;
 pub mod sql_injection;
 mod ssrf;
+mod state_change;
 
 use futures::future::BoxFuture;
 use leakprobe_detect::PiiType;
@@ -86,6 +87,7 @@ pub static CHECKS: &[&CheckInfo] = &[
     &error_disclosure::SQL_ERROR,
     &input_validation::MALFORMED_INPUT,
     &input_validation::DANGEROUS_METHODS,
+    &state_change::STATE_CHANGING_GET,
     &sql_injection::SQL_INJECTION,
     &authentication::UNAUTHENTICATED_ACCESS,
     &authentication::API_KEY_IN_QUERY,
@@ -129,6 +131,10 @@ pub static CHECKS: &[&CheckInfo] = &[
     &property_authorization::SENSITIVE,
     &property_authorization::MASS_ASSIGNMENT,
 ];
+
+/// Checks that run alone after every other check has finished: they may change the target's data
+/// (with `--active`), which would falsify what the others compare.
+pub static RUN_LAST: &[&str] = &[state_change::STATE_CHANGING_GET.id];
 
 pub fn find(id: &str) -> Option<&'static CheckInfo> {
     CHECKS.iter().copied().find(|c| c.id == id)
