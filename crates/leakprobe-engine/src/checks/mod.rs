@@ -12,6 +12,7 @@ mod encryption;
 mod error_disclosure;
 mod fingerprinting;
 mod input_validation;
+pub mod jwt;
 mod property_authorization;
 mod rate_limiting;
 mod sensitive_files;
@@ -19,6 +20,7 @@ mod signatures;
 mod spec_conformance;
 pub mod sql_injection;
 mod ssrf;
+mod user_enumeration;
 
 use futures::future::BoxFuture;
 use leakprobe_detect::PiiType;
@@ -90,6 +92,11 @@ pub static CHECKS: &[&CheckInfo] = &[
     &authentication::UNAUTHENTICATED_ACCESS,
     &authentication::API_KEY_IN_QUERY,
     &authentication::CREDENTIAL_ECHO,
+    &jwt::JWT_NONE_ALGORITHM,
+    &jwt::JWT_SIGNATURE_NOT_VERIFIED,
+    &jwt::JWT_WEAK_SECRET,
+    &jwt::JWT_EXPIRED_ACCEPTED,
+    &user_enumeration::USER_ENUMERATION,
     &signatures::SIGNATURE_NOT_ENFORCED,
     &signatures::SIGNATURE_PARTIAL_COVERAGE,
     &signatures::SIGNATURE_REPLAY,
