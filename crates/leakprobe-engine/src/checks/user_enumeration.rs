@@ -261,6 +261,11 @@ fn snippet(ctx: &ScanContext, ex: &Exchange, sent: &[&str]) -> String {
     }
 }
 
+/// No answer, or a throttled one: a limit reached by earlier requests says nothing about accounts.
+fn inconclusive(ex: &Exchange) -> bool {
+    matches!(ex.status, None | Some(429 | 503))
+}
+
 fn user_enumeration(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
     Box::pin(async move {
         let candidates: Vec<(&Endpoint, Flow)> = ctx
@@ -288,7 +293,7 @@ fn user_enumeration(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
                 let Ok(ex) = ctx.client.send(probe.clone()).await else { break };
                 answers.push(ex);
             }
-            if answers.len() != UNKNOWN.len() || answers.iter().any(|a| a.status.is_none()) {
+            if answers.len() != UNKNOWN.len() || answers.iter().any(|a| inconclusive(a)) {
                 continue;
             }
             let unknown_sent: Vec<&str> = plan.unknown.iter().map(|(v, _)| v.as_str()).collect();
@@ -299,7 +304,7 @@ fn user_enumeration(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
             }
             for (identity, value, probe) in &plan.known {
                 let Ok(ex) = ctx.client.send(probe.clone()).await else { continue };
-                if ex.status.is_none() {
+                if inconclusive(&ex) {
                     continue;
                 }
                 let sent = [value.as_str()];
