@@ -196,6 +196,7 @@ fn tutorial_secret_is_cracked_offline_and_a_forged_token_reads_a_colleagues_data
 
     let expired = expect(&report, "jwt_expired_accepted", "/api/me");
     assert_eq!((expired.severity, expired.confidence), (Severity::Medium, Confidence::Confirmed));
+    assert!(expired.evidence.contains("cracked offline"), "{}", expired.evidence);
 
     // The signature itself is checked: nothing but the known secret gets in.
     assert!(!fired(&report, "jwt_none_algorithm") && !fired(&report, "jwt_signature_not_verified"));
@@ -224,7 +225,11 @@ fn hand_written_decoder_accepts_alg_none_and_nothing_else() {
     assert_eq!((none.severity, none.confidence), (Severity::Critical, Confidence::Confirmed));
     assert!(none.evidence.contains("alg `none`") && none.evidence.contains("→ 401"), "{}", none.evidence);
     assert!(!fired(&report, "jwt_signature_not_verified"), "stripped and altered HS256 signatures are refused");
-    assert!(!fired(&report, "jwt_weak_secret") && !fired(&report, "jwt_expired_accepted"));
+    assert!(!fired(&report, "jwt_weak_secret"));
+    // The `none` branch of the decoder returns the claims before the expiry check.
+    let expired = expect(&report, "jwt_expired_accepted", "/api/me");
+    assert_eq!((expired.severity, expired.confidence), (Severity::Medium, Confidence::Confirmed));
+    assert!(expired.evidence.contains("unsigned with alg `none`"), "{}", expired.evidence);
 
     let requests = Target::requests(&log);
     let forged = forged_requests(&requests, 1);

@@ -146,6 +146,13 @@ impl Jwt {
         format!("{}.{}.", encode(&header), self.claims_b64)
     }
 
+    /// `claims` with `alg` set to `alg` and no signature.
+    pub fn none_with_claims(&self, alg: &str, claims: &Map<String, Value>) -> String {
+        let mut header = self.header.clone();
+        header.insert("alg".into(), Value::String(alg.into()));
+        format!("{}.{}.", encode(&header), encode(claims))
+    }
+
     /// Header and claims as issued, signature removed.
     pub fn stripped(&self) -> String {
         format!("{}.", self.signing_input())
@@ -550,16 +557,24 @@ async fn anonymous_status(ctx: &ScanContext, path: &str) -> String {
 
 // ---- the checks ----
 
+/// The first `alg: none` casing the API accepts with the subject's claims, if any.
+async fn accepted_none(ctx: &ScanContext, subject: &Subject, path: &str, reference: &Exchange) -> Option<&'static str> {
+    for alg in NONE_CASINGS {
+        let ex = send(ctx, subject.probe(path, subject.jwt.with_none(alg))).await?;
+        if judge(ctx, subject, reference, &ex, Expect::SameCaller) != Outcome::Refused {
+            return Some(alg);
+        }
+    }
+    None
+}
+
 fn none_algorithm(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
     Box::pin(async move {
         let mut hits = Vec::new();
         for subject in subjects(ctx, &JWT_NONE_ALGORITHM).await {
             let Some((path, reference)) = &subject.read else { continue };
-            for alg in NONE_CASINGS {
-                let Some(ex) = send(ctx, subject.probe(path, subject.jwt.with_none(alg))).await else { break };
-                if judge(ctx, &subject, reference, &ex, Expect::SameCaller) == Outcome::Refused {
-                    continue;
-                }
+            if let Some(alg) = accepted_none(ctx, &subject, path, reference).await {
+                let Some(ex) = send(ctx, subject.probe(path, subject.jwt.with_none(alg))).await else { continue };
                 hits.push(hit(
                     &subject,
                     "JWT with `alg: none` and no signature is accepted",
@@ -576,7 +591,6 @@ fn none_algorithm(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
                         anonymous_status(ctx, path).await
                     ),
                 ));
-                break;
             }
         }
         hits
@@ -715,19 +729,31 @@ fn expired_accepted(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
         let mut hits = Vec::new();
         for subject in subjects(ctx, &JWT_EXPIRED_ACCEPTED).await {
             let Some((path, reference)) = &subject.read else { continue };
-            // Only an honest expired token proves the expiry is ignored: signed with the real
-            // secret. Without a cracked secret there is none to make.
-            let extra = subject.jwt.derived_candidates();
-            let Some(secret) = subject.jwt.crack(&extra) else { continue };
             let mut claims = subject.jwt.claims.clone();
-            // Fixed instants (an hour-long token that ended a day before 2025-01-01) keep the probe
-            // identical across checks and runs, so the client's cache answers repeats.
+            // Fixed instants (an hour-long token that ended on 2024-12-31) keep the probe identical
+            // across checks and runs, so the client's cache answers repeats.
             claims.insert("iat".into(), Value::from(1_735_599_600_i64));
             claims.insert("exp".into(), Value::from(1_735_603_200_i64));
             if claims.contains_key("nbf") {
                 claims.insert("nbf".into(), Value::from(1_735_599_600_i64));
             }
-            let Some(token) = subject.jwt.signed_with(&claims, secret.as_bytes()) else { continue };
+            // Only an honest expired token proves the expiry is ignored: one signed with the real
+            // secret (cracked offline), or unsigned where the API takes `alg: none` anyway (the
+            // same probes as jwt_none_algorithm's, answered from the cache).
+            let extra = subject.jwt.derived_candidates();
+            let (token, how) = match subject.jwt.crack(&extra) {
+                Some(secret) => match subject.jwt.signed_with(&claims, secret.as_bytes()) {
+                    Some(token) => (token, "re-signed with the secret cracked offline".to_string()),
+                    None => continue,
+                },
+                None => match accepted_none(ctx, &subject, path, reference).await {
+                    Some(alg) => (
+                        subject.jwt.none_with_claims(alg, &claims),
+                        format!("unsigned with alg `{alg}`, which the API accepts"),
+                    ),
+                    None => continue,
+                },
+            };
             let Some(ex) = send(ctx, subject.probe(path, token)).await else { continue };
             if judge(ctx, &subject, reference, &ex, Expect::SameCaller) == Outcome::Refused {
                 continue;
@@ -739,8 +765,8 @@ fn expired_accepted(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
                 Severity::Medium,
                 ctx.exposed_types(&ex),
                 format!(
-                    "{} ({}) re-signed with `exp` two years in the past (the secret was cracked offline): GET {path} → {} \
-                     with the caller's data; without a token → {}",
+                    "{} ({}) with `exp` set to 2024-12-31 and {how}: GET {path} → {} with the caller's data; without a \
+                     token → {}",
                     subject.label,
                     subject.jwt.alg(),
                     status(&ex),
