@@ -500,6 +500,27 @@ mod tests {
     }
 
     #[test]
+    fn a_forged_token_takes_the_place_of_the_real_one() {
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2ln";
+        assert_eq!(Credential::Bearer(jwt.into()).with_token("forged"), Credential::Bearer("forged".into()));
+        let header = Credential::Header { name: "Authorization".into(), value: format!("JWT {jwt}") };
+        assert_eq!(header.jwt(), Some(jwt));
+        assert_eq!(
+            header.with_token("forged"),
+            Credential::Header { name: "Authorization".into(), value: "JWT forged".into() }
+        );
+        let several = Credential::Headers(vec![("X-Tenant".into(), "acme".into()), ("X-Auth".into(), jwt.into())]);
+        assert_eq!(several.jwt(), Some(jwt));
+        assert_eq!(
+            several.with_token("forged"),
+            Credential::Headers(vec![("X-Tenant".into(), "acme".into()), ("X-Auth".into(), "forged".into())])
+        );
+        assert_eq!(Credential::Bearer("opaque-token-123".into()).jwt(), None);
+        let basic = Credential::Basic { user: "alice".into(), password: "pw".into() };
+        assert_eq!(basic.with_token("forged"), basic);
+    }
+
+    #[test]
     fn errors_never_echo_the_secret() {
         for bad in ["alice", "alice=basic", "alice=magic:s3cretvalue", "al ice=bearer:s3cretvalue", "x=bearer:"] {
             let e = Identity::parse(bad).expect_err(bad).to_string();
