@@ -70,6 +70,20 @@ pub enum AuthMode {
     FixedNonce(String),
     /// Signature computed over this path instead of the one sent (tests what the signature covers).
     SignedPath(String),
+    /// The identity's token replaced by this one (a forged or altered JWT), in the same header the
+    /// identity uses; without an identity, as `Authorization: Bearer`.
+    Token(ForgedToken),
+}
+
+/// A token the scanner made or altered. It is a credential all the same: never printed, and the
+/// exchange records only that it was sent.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ForgedToken(pub String);
+
+impl std::fmt::Debug for ForgedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ForgedToken(***)")
+    }
 }
 
 impl Probe {
@@ -705,6 +719,11 @@ impl Client {
             if let Some(identity) = identities.iter().find(|i| i.name == name) {
                 apply_identity(identity, probe, &mut wire_url, &mut headers);
             }
+        } else if let AuthMode::Token(token) = &probe.auth {
+            if let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", token.0)) {
+                value.set_sensitive(true);
+                headers.insert(reqwest::header::AUTHORIZATION, value);
+            }
         }
         let mut request = self.http.request(probe.method.clone(), wire_url);
         request = request.headers(headers);
@@ -814,6 +833,7 @@ fn refusal(probe: &Probe, url: &Url, active: bool) -> Option<NotSent> {
 fn apply_identity(identity: &Identity, probe: &Probe, url: &mut Url, headers: &mut HeaderMap) {
     let credential = match (&probe.auth, &identity.credential) {
         (AuthMode::BrokenCredential, Some(c)) => Some(c.broken()),
+        (AuthMode::Token(token), Some(c)) => Some(c.with_token(&token.0)),
         (_, c) => c.clone(),
     };
     let mut set = |name: &str, value: String| {

@@ -12,6 +12,7 @@ mod encryption;
 mod error_disclosure;
 mod fingerprinting;
 mod input_validation;
+pub mod jwt;
 mod property_authorization;
 mod rate_limiting;
 mod sensitive_files;
@@ -20,6 +21,7 @@ mod spec_conformance;
 pub mod sql_injection;
 mod ssrf;
 mod state_change;
+mod user_enumeration;
 
 use futures::future::BoxFuture;
 use leakprobe_detect::PiiType;
@@ -92,6 +94,11 @@ pub static CHECKS: &[&CheckInfo] = &[
     &authentication::UNAUTHENTICATED_ACCESS,
     &authentication::API_KEY_IN_QUERY,
     &authentication::CREDENTIAL_ECHO,
+    &jwt::JWT_NONE_ALGORITHM,
+    &jwt::JWT_SIGNATURE_NOT_VERIFIED,
+    &jwt::JWT_WEAK_SECRET,
+    &jwt::JWT_EXPIRED_ACCEPTED,
+    &user_enumeration::USER_ENUMERATION,
     &signatures::SIGNATURE_NOT_ENFORCED,
     &signatures::SIGNATURE_PARTIAL_COVERAGE,
     &signatures::SIGNATURE_REPLAY,
