@@ -334,7 +334,7 @@ async fn protected_read(
             None => Probe::get(path.clone()).auth(AuthMode::Token(ForgedToken(token.to_string()))),
         };
         let Ok(authed) = ctx.client.send(probe).await else { continue };
-        if super::bola::has_content(ctx, &authed) {
+        if crate::survey::has_content(ctx, &authed) {
             return Some((path, authed));
         }
     }
@@ -467,7 +467,7 @@ fn elevated(claims: &Map<String, Value>) -> Map<String, Value> {
     let mut out = claims.clone();
     let mut changed = false;
     for (key, value) in out.iter_mut() {
-        let norm = super::bola::normalise(key);
+        let norm = crate::survey::normalise(key);
         match (norm.as_str(), &*value) {
             ("role" | "usertype" | "group", Value::String(_)) => *value = Value::String("admin".into()),
             ("roles" | "groups", Value::Array(_)) => *value = Value::Array(vec![Value::String("admin".into())]),
@@ -507,7 +507,7 @@ enum Expect<'a> {
 }
 
 fn judge(ctx: &ScanContext, subject: &Subject, reference: &Exchange, ex: &Exchange, expect: Expect<'_>) -> Outcome {
-    if !super::bola::has_content(ctx, ex) {
+    if !crate::survey::has_content(ctx, ex) {
         return Outcome::Refused;
     }
     let body = ex.text().to_ascii_lowercase();
@@ -519,7 +519,7 @@ fn judge(ctx: &ScanContext, subject: &Subject, reference: &Exchange, ex: &Exchan
     }
     // Raised privileges may show more than the real token did, but still the caller's own record.
     let own = matches!(expect, Expect::Anything) && names(&subject.own_markers);
-    if own || ex.body == reference.body || super::bola::same_object(reference, ex) {
+    if own || ex.body == reference.body || crate::survey::same_object(reference, ex) {
         return Outcome::Accepted;
     }
     // Another answer than the real token's that names nobody expected: the server acted on

@@ -118,12 +118,12 @@ fn known_accounts(identities: &[Identity]) -> Vec<Known> {
 }
 
 fn is_password_key(key: &str) -> bool {
-    let k = super::bola::normalise(key);
+    let k = crate::survey::normalise(key);
     k.contains("pass") || k.contains("pwd") || k == "pin" || k == "secret"
 }
 
 fn is_account_key(key: &str) -> bool {
-    let k = super::bola::normalise(key);
+    let k = crate::survey::normalise(key);
     ["user", "email", "mail", "login", "account", "name", "phone", "identifier"].iter().any(|w| k.contains(w))
 }
 
