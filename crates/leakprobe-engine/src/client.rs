@@ -455,7 +455,10 @@ impl Client {
     /// answered by logging in again: sent as an identity with a login flow, credential unaltered.
     fn renewable(&self, probe: &Probe) -> Option<(String, u64)> {
         let name = probe.identity.as_deref()?;
-        if probe.auth != AuthMode::Normal {
+        // A 401 from a login, token or password endpoint answers the credentials in the request
+        // body (the exercise phase's well-formed login), not an expired session.
+        let path = probe.target.split('?').next().unwrap_or(&probe.target);
+        if probe.auth != AuthMode::Normal || crate::schedule::risk::is_auth_flow(path) {
             return None;
         }
         let has_login = self
