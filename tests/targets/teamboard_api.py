@@ -62,7 +62,7 @@ def init_db() -> None:
     conn.executescript(
         """
         CREATE TABLE users (username TEXT PRIMARY KEY, display_name TEXT NOT NULL, role TEXT NOT NULL,
-                            account_number TEXT UNIQUE NOT NULL);
+                            account TEXT UNIQUE NOT NULL);
         CREATE TABLE settings (account TEXT PRIMARY KEY, digest TEXT NOT NULL, timezone TEXT NOT NULL,
                                status_message TEXT NOT NULL);
         """
@@ -125,15 +125,6 @@ def list_users():
     return jsonify(users=[public_user(r) for r in rows])
 
 
-@app.get("/api/users/<username>")
-@login_required
-def get_user(username):
-    row = db().execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
-    if row is None:
-        return jsonify(error="no such user"), 404
-    return jsonify(public_user(row))
-
-
 @app.put("/api/users/<username>/role")
 @login_required
 @admin_required
@@ -170,8 +161,8 @@ def settings_for(account: str):
 @app.get("/api/settings")
 @login_required
 def get_settings():
-    account = request.args.get("account", g.user["account_number"])
-    if account != g.user["account_number"]:
+    account = request.args.get("account", g.user["account"])
+    if account != g.user["account"]:
         return jsonify(error="no such account"), 404
     return jsonify(settings_for(account))
 
@@ -179,8 +170,8 @@ def get_settings():
 @app.patch("/api/settings")
 @login_required
 def update_settings():
-    account = request.args.get("account", g.user["account_number"])
-    if HARDENED and account != g.user["account_number"]:
+    account = request.args.get("account", g.user["account"])
+    if HARDENED and account != g.user["account"]:
         return jsonify(error="no such account"), 404
     current = settings_for(account)
     if current is None:
@@ -216,7 +207,7 @@ def spec() -> dict:
     user = {"type": "object", "properties": {
         "username": {"type": "string"}, "display_name": {"type": "string"},
         "role": {"type": "string", "enum": ROLES}}}
-    me = {"type": "object", "properties": {**user["properties"], "account_number": {"type": "string"}}}
+    me = {"type": "object", "properties": {**user["properties"], "account": {"type": "string"}}}
 
     def ok(schema):
         return {"200": {"description": "OK", "content": {"application/json": {"schema": schema}}}}
@@ -232,7 +223,6 @@ def spec() -> dict:
             "/api/users": {"get": {"summary": "Team members", "responses": ok(
                 {"type": "object", "properties": {"users": {"type": "array", "items": user}}})}},
             "/api/users/{username}": {
-                "get": {"parameters": [username], "responses": ok(user)},
                 "delete": {"summary": "Remove a member", "parameters": [username],
                            "responses": {"204": {"description": "Removed"}}},
             },

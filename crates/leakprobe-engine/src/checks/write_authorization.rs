@@ -882,7 +882,13 @@ async fn probe_privileged(ctx: &ScanContext, low: &Identity, endpoint: &Endpoint
     }
     let theirs = ctx.client.send(probe(Some(&low.name))).await.ok()?;
     let code = theirs.status?;
-    let ran = matches!(code, 200..=299 | 400 | 404 | 409 | 410 | 422) && !ctx.soft404.is_not_found(&theirs);
+    // A 404 counts here: the route exists (anonymous callers are refused on it), so the "not
+    // found" is the handler's own lookup of the absent target. A 2xx must not be the soft-404.
+    let ran = match code {
+        200..=299 => !ctx.soft404.is_not_found(&theirs),
+        400 | 404 | 409 | 410 | 422 => true,
+        _ => false,
+    };
     if !ran {
         return None;
     }
