@@ -60,6 +60,24 @@ const TRIGGERS: &[(&str, &str, &[&str])] = &[
     ("bola_id_enumeration", "roles_api", &["--identity", "alice=bearer:alice-token-7Hq2xR9kLm4pW3"]),
     ("bola_cross_identity", "roles_api", ROLES_ACTIVE),
     ("mass_assignment", "roles_api", ROLES_ACTIVE),
+    ("bola_cross_identity_write", "teamboard_api", TEAMBOARD_ACTIVE),
+    ("bfla_privileged_write", "teamboard_api", TEAMBOARD_ACTIVE),
+];
+
+const TEAMBOARD_ACTIVE: &[&str] = &[
+    "--identity",
+    "priya=bearer:tb_pat_priya_5Kq8Zr2Wm7Xc",
+    "--identity",
+    "jonas=bearer:tb_pat_jonas_3Hv6Nb9Pd1Ls",
+    "--identity",
+    "ops=bearer:tb_pat_ops_8Yt4Gf2Qa6Jw",
+    "--role",
+    "priya=user",
+    "--role",
+    "jonas=user",
+    "--role",
+    "ops=admin",
+    "--active",
 ];
 
 const ROLES_ACTIVE: &[&str] = &[

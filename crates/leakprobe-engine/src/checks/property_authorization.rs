@@ -12,8 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
 use futures::future::BoxFuture;
-use rand::distr::{Alphanumeric, SampleString};
 use leakprobe_detect::{Confidence as MatchConfidence, PiiType};
+use rand::distr::{Alphanumeric, SampleString};
 use reqwest::Method;
 use serde_json::{Map, Value};
 

@@ -61,7 +61,8 @@ static PRIVILEGED_WORDS: LazyLock<BTreeSet<&'static str>> =
     LazyLock::new(|| data_lines(PRIVILEGED_WRITES).chain(data_lines(PRIVILEGED_PATHS)).collect());
 
 /// Path segments naming collections of people: a DELETE there removes somebody's account.
-const PERSON_COLLECTIONS: [&str; 8] = ["users", "members", "accounts", "customers", "employees", "people", "staff", "admins"];
+const PERSON_COLLECTIONS: [&str; 8] =
+    ["users", "members", "accounts", "customers", "employees", "people", "staff", "admins"];
 /// Keys that say whose record or object this is; never the field a write probe changes.
 const OWNERSHIP_KEYS: [&str; 20] = [
     "id",
@@ -200,10 +201,8 @@ pub(crate) async fn snapshot(ctx: &ScanContext, request: &WellFormed, who: Optio
             None => keys.extend(current.keys().filter(|k| normalise(k) != "id")),
         }
     }
-    let own: Map<String, Value> = keys
-        .into_iter()
-        .filter_map(|k| Some((k.clone(), current.get(k).filter(|v| !v.is_null())?.clone())))
-        .collect();
+    let own: Map<String, Value> =
+        keys.into_iter().filter_map(|k| Some((k.clone(), current.get(k).filter(|v| !v.is_null())?.clone()))).collect();
     if own.is_empty() {
         return None;
     }
@@ -264,7 +263,10 @@ fn writable_path(template: &str) -> bool {
 
 /// The write method to probe an endpoint with: PATCH (changes one field) before PUT.
 fn write_method(endpoint: &Endpoint) -> Option<Method> {
-    ["PATCH", "PUT"].into_iter().find(|m| endpoint.methods.contains(*m)).and_then(|m| Method::from_bytes(m.as_bytes()).ok())
+    ["PATCH", "PUT"]
+        .into_iter()
+        .find(|m| endpoint.methods.contains(*m))
+        .and_then(|m| Method::from_bytes(m.as_bytes()).ok())
 }
 
 fn request_schema<'a>(ctx: &'a ScanContext, template: &str, method: &Method) -> Option<&'a Schema> {
@@ -337,10 +339,9 @@ impl Own {
 /// Reads every untemplated GET endpoint as `a` and `b` (cached answers mostly: the other
 /// authorization checks read the same) and keeps what differs between them.
 async fn own_views(ctx: &ScanContext, check: &'static CheckInfo, a: &Identity, b: &Identity) -> (Own, Own) {
-    let candidates = ctx
-        .inventory
-        .endpoints()
-        .filter(|e| e.methods.contains("GET") && !e.has_path_params() && !crate::words::names_state_change(&e.template));
+    let candidates = ctx.inventory.endpoints().filter(|e| {
+        e.methods.contains("GET") && !e.has_path_params() && !crate::words::names_state_change(&e.template)
+    });
     let endpoints = ctx.plan_costing(check, candidates, 2);
     let (mut own_a, mut own_b) = (Own::default(), Own::default());
     for endpoint in endpoints {
@@ -372,7 +373,10 @@ fn pair(ctx: &ScanContext) -> Option<(Identity, Identity)> {
     let all = ctx.client.identities();
     let low: Vec<&Identity> = all.iter().filter(|i| !i.is_admin()).collect();
     let attacker = (*low.last()?).clone();
-    let victim = all.iter().find(|i| i.name != attacker.name && !i.is_admin()).or_else(|| all.iter().find(|i| i.name != attacker.name))?;
+    let victim = all
+        .iter()
+        .find(|i| i.name != attacker.name && !i.is_admin())
+        .or_else(|| all.iter().find(|i| i.name != attacker.name))?;
     Some((attacker, victim.clone()))
 }
 
@@ -394,7 +398,9 @@ fn pick_field(record: &Map<String, Value>, schema: Option<&Schema>, tag: &str) -
     let mut candidates: Vec<(usize, &String, &Value)> = record
         .iter()
         .filter(|(k, v)| v.is_string() && allowed(k))
-        .map(|(k, v)| (PREFERRED_FIELDS.iter().position(|p| *p == normalise(k)).unwrap_or(PREFERRED_FIELDS.len()), k, v))
+        .map(|(k, v)| {
+            (PREFERRED_FIELDS.iter().position(|p| *p == normalise(k)).unwrap_or(PREFERRED_FIELDS.len()), k, v)
+        })
         .collect();
     candidates.sort_by_key(|c| c.0);
     for (_, key, current) in candidates {
@@ -413,7 +419,12 @@ fn pick_field(record: &Map<String, Value>, schema: Option<&Schema>, tag: &str) -
 
 /// The body of a write that sets `changes` on `record`: only the changes for PATCH, the record's
 /// writable fields with the changes for PUT.
-fn write_body(method: &Method, record: &Map<String, Value>, schema: Option<&Schema>, changes: &Map<String, Value>) -> Value {
+fn write_body(
+    method: &Method,
+    record: &Map<String, Value>,
+    schema: Option<&Schema>,
+    changes: &Map<String, Value>,
+) -> Value {
     let mut body = Map::new();
     if *method == Method::PUT {
         for (key, value) in record {
@@ -587,7 +598,13 @@ fn attempts_for(endpoint: &Endpoint, schema: Option<&Schema>, own_a: &Own, own_b
     out
 }
 
-async fn try_write(ctx: &ScanContext, attacker: &Identity, victim: &Identity, own_a: &Own, attempt: Attempt) -> Option<Hit> {
+async fn try_write(
+    ctx: &ScanContext,
+    attacker: &Identity,
+    victim: &Identity,
+    own_a: &Own,
+    attempt: Attempt,
+) -> Option<Hit> {
     let (a, b) = (attacker.name.as_str(), victim.name.as_str());
     let _held = lock_object(ctx, &attempt.read_path).await;
     let before_ex = read_fresh(ctx, &attempt.read_path, Some(b)).await?;
@@ -608,7 +625,8 @@ async fn try_write(ctx: &ScanContext, attacker: &Identity, victim: &Identity, ow
 
     // Put things back: the victim's value as the victim, and the attacker's own record if the
     // write landed there instead (a server that ignores the body's name and uses the token).
-    let restored = if changed { Some(restore(ctx, b, &attempt, &before, schema, &field, &original).await) } else { None };
+    let restored =
+        if changed { Some(restore(ctx, b, &attempt, &before, schema, &field, &original).await) } else { None };
     if attempt.via == Via::Body {
         if let Some(mine) = own_a.records.get(&attempt.read_path) {
             let now = read_fresh(ctx, &attempt.read_path, Some(a)).await.and_then(|ex| record(ctx, &ex));
@@ -625,7 +643,9 @@ async fn try_write(ctx: &ScanContext, attacker: &Identity, victim: &Identity, ow
     let denied_read = if attempt.via == Via::Path {
         let theirs = ctx.client.send(Probe::get(attempt.read_path.clone()).as_identity(a)).await.ok();
         match theirs {
-            Some(t) if !has_content(ctx, &t) => format!("; GET {} as {a} → {} (the read is protected)", attempt.read_path, status(&t)),
+            Some(t) if !has_content(ctx, &t) => {
+                format!("; GET {} as {a} → {} (the read is protected)", attempt.read_path, status(&t))
+            }
             _ => String::new(),
         }
     } else {
@@ -709,7 +729,9 @@ fn privileged_operations(ctx: &ScanContext) -> Vec<(&Endpoint, Method)> {
                 continue;
             }
             let people_delete = method == "DELETE"
-                && crate::words::segments(&endpoint.template).last().is_some_and(|s| PERSON_COLLECTIONS.contains(&s.as_str()))
+                && crate::words::segments(&endpoint.template)
+                    .last()
+                    .is_some_and(|s| PERSON_COLLECTIONS.contains(&s.as_str()))
                 && endpoint.template.ends_with('}');
             if is_privileged(&endpoint.template) || people_delete {
                 if let Ok(m) = Method::from_bytes(method.as_bytes()) {
@@ -723,7 +745,11 @@ fn privileged_operations(ctx: &ScanContext) -> Vec<(&Endpoint, Method)> {
 
 /// The value an absent object gets for a path parameter: numeric for ids, a name otherwise.
 fn absent_value(endpoint: &Endpoint, name: &str) -> String {
-    let kind = endpoint.params.iter().find(|p| p.location == ParamLocation::Path && p.name == name).and_then(|p| p.kind.clone());
+    let kind = endpoint
+        .params
+        .iter()
+        .find(|p| p.location == ParamLocation::Path && p.name == name)
+        .and_then(|p| p.kind.clone());
     let n = normalise(name);
     match kind.as_deref() {
         Some("integer" | "number") => ABSENT_NUMBER.to_string(),
@@ -942,12 +968,13 @@ async fn own_account_proof(
     // The caller's own record: an untemplated GET answering with the property and an identifying
     // value the parameter can take.
     let mut own: Option<(String, Map<String, Value>, String)> = None;
-    let candidates = ctx
-        .inventory
-        .endpoints()
-        .filter(|e| e.methods.contains("GET") && !e.has_path_params() && !crate::words::names_state_change(&e.template));
+    let candidates = ctx.inventory.endpoints().filter(|e| {
+        e.methods.contains("GET") && !e.has_path_params() && !crate::words::names_state_change(&e.template)
+    });
     for e in candidates {
-        let Some(ex) = ctx.client.send(Probe::get(e.template.clone()).as_identity(&low.name)).await.ok() else { continue };
+        let Some(ex) = ctx.client.send(Probe::get(e.template.clone()).as_identity(&low.name)).await.ok() else {
+            continue;
+        };
         let Some(rec) = record(ctx, &ex) else { continue };
         if !rec.contains_key(key) {
             continue;
@@ -955,7 +982,9 @@ async fn own_account_proof(
         let wanted = normalise(param);
         let value = identifying_values(&Value::Object(rec.clone()))
             .into_iter()
-            .find(|(k, _)| *k == wanted || (wanted.ends_with("id") && k == "id") || (wanted == "user" && k == "username"))
+            .find(|(k, _)| {
+                *k == wanted || (wanted.ends_with("id") && k == "id") || (wanted == "user" && k == "username")
+            })
             .map(|(_, v)| v);
         if let Some(v) = value {
             own = Some((e.template.clone(), rec, v));
