@@ -267,7 +267,8 @@ fn teamboard_hardened_twin_stays_clean_under_active_scan() {
 /// never a request to the operations that change or delete data, and the data as seeded.
 #[test]
 fn default_scans_of_the_write_targets_send_no_writes() {
-    let runs: [(&str, fn() -> Vec<Identity>); 4] = [
+    type Members = fn() -> Vec<Identity>;
+    let runs: [(&str, Members); 4] = [
         ("notes_fastapi", jotter_members),
         ("notes_hardened", jotter_members),
         ("teamboard_api", teamboard_members),
