@@ -3,13 +3,16 @@
 - `PUT /api/users/<username>/role` and `DELETE /api/users/<username>` are admin-console functions
   whose views only have `@login_required`: any member can promote anyone (themselves included) or
   remove a member. Roles are upper case, as the console's enum has them: `MEMBER`, `MAINTAINER`, `ADMIN`.
+- `PATCH /api/users/<username>` (a member's own account page) saves every column the body names, so
+  a member sets their own `role` (mass assignment); the spec declares only `display_name`.
 - `PATCH /api/settings?account=TB-…` updates the settings of the account named in the query string
   (support staff use it for customers); only the read (`GET /api/settings?account=…`) checks that the
   account is the caller's.
 - The OpenAPI document at `/openapi.json` declares all of it.
 
 TEAMBOARD_HARDENED=1 (see `teamboard_hardened.py`) is the fixed release: an admin role check on the
-console functions (403 for members) and the ownership check on the settings update too.
+console functions (403 for members), an allow-list on the account update, and the ownership check on
+the settings update too.
 
 Tokens are fixed strings (tests pass them as identities). Every person is synthetic.
 """
@@ -125,6 +128,33 @@ def list_users():
     return jsonify(users=[public_user(r) for r in rows])
 
 
+@app.get("/api/users/<username>")
+@login_required
+def get_user(username):
+    """A member's own account page; anybody else's is not found."""
+    if username != g.user["username"]:
+        return jsonify(error="no such user"), 404
+    return jsonify(g.user)
+
+
+@app.patch("/api/users/<username>")
+@login_required
+def update_user(username):
+    """The account page's form sends `display_name`; the view saves whatever columns it is given."""
+    if username != g.user["username"]:
+        return jsonify(error="no such user"), 404
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return jsonify(error="JSON object expected"), 400
+    allowed = {"display_name"} if HARDENED else {"display_name", "role", "account"}
+    for field, value in body.items():
+        if field in allowed and isinstance(value, str):
+            db().execute(f"UPDATE users SET {field} = ? WHERE username = ?", (value, username))
+    db().commit()
+    row = db().execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
+    return jsonify(dict(row))
+
+
 @app.put("/api/users/<username>/role")
 @login_required
 @admin_required
@@ -223,6 +253,11 @@ def spec() -> dict:
             "/api/users": {"get": {"summary": "Team members", "responses": ok(
                 {"type": "object", "properties": {"users": {"type": "array", "items": user}}})}},
             "/api/users/{username}": {
+                "get": {"summary": "Your account", "parameters": [username], "responses": ok(me)},
+                "patch": {"summary": "Update your account", "parameters": [username],
+                          "requestBody": {"content": {"application/json": {"schema": {
+                              "type": "object", "properties": {"display_name": {"type": "string"}}}}}},
+                          "responses": ok(me)},
                 "delete": {"summary": "Remove a member", "parameters": [username],
                            "responses": {"204": {"description": "Removed"}}},
             },

@@ -1,7 +1,7 @@
 """The hardened twin of `teamboard_api`: the same Teamboard API (routes, members, tokens, spec), fixed.
 
 The console functions (`PUT /api/users/<username>/role`, `DELETE /api/users/<username>`) require the
-ADMIN role (403 for members, before any lookup), and `PATCH /api/settings?account=…` checks that the
+ADMIN role (403 for members, before any lookup), the account update saves `display_name` only, and `PATCH /api/settings?account=…` checks that the
 account is the caller's, as the read always did.
 """
 import os

@@ -252,6 +252,13 @@ fn teamboard_active_scan_finds_open_role_change_user_delete_and_query_write() {
     assert!(evidence(query).contains("?account=TB-20417"), "{query}");
     assert!(evidence(query).contains("restored:") && !evidence(query).contains("NOT restored"), "{query}");
 
+    // Mass assignment on a templated endpoint: jonas's own account page takes `role` too.
+    let (category, mass) = expect(&all, "mass_assignment", "PATCH", "/api/users/{username}");
+    assert_eq!(category, "property_authorization");
+    assert_eq!(mass["severity"], "critical", "{mass}");
+    assert_eq!(mass["confidence"], "confirmed", "{mass}");
+    assert!(evidence(mass).contains("PATCH /api/users/jonas") && evidence(mass).contains("\"ADMIN\""), "{mass}");
+
     assert_teamboard_as_seeded("teamboard_api --active", &target.get_json("/__test__/state"));
 }
 

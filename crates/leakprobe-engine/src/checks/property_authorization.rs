@@ -584,7 +584,9 @@ fn mass_assignment(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
             ctx.skip(&MASS_ASSIGNMENT, SkipReason::NeedsIdentity, self_endpoints(ctx));
             return hits;
         };
-        for (path, method) in writable_endpoints(ctx, &identity.name).await {
+        let mut writable = writable_endpoints(ctx, &identity.name).await;
+        writable.extend(super::write_authorization::own_object_paths(ctx, &identity.name).await);
+        for (path, method) in writable {
             if let Some(hit) = try_assign(ctx, &identity.name, &path, method).await {
                 hits.push(hit);
             }
@@ -771,6 +773,7 @@ async fn writable_endpoints(ctx: &ScanContext, identity: &str) -> Vec<(String, M
 }
 
 async fn try_assign(ctx: &ScanContext, identity: &str, path: &str, method: Method) -> Option<Hit> {
+    let _account = super::write_authorization::lock_identity(ctx, identity).await;
     let _held = super::write_authorization::lock_object(ctx, path).await;
     let before_ex = ctx.client.send(Probe::get(path.to_string()).as_identity(identity)).await.ok()?;
     if !has_content(ctx, &before_ex) {

@@ -162,6 +162,13 @@ pub(crate) async fn lock_object(ctx: &ScanContext, path: &str) -> tokio::sync::O
     lock.lock_owned().await
 }
 
+/// Holds an identity's own account while a probe may change its privileges (mass assignment on
+/// its records, a role change on its account), so one probe never takes another's raised role for
+/// the original it must restore. Taken before any object lock.
+pub(crate) async fn lock_identity(ctx: &ScanContext, name: &str) -> tokio::sync::OwnedMutexGuard<()> {
+    lock_object(ctx, &format!("/~identity/{name}")).await
+}
+
 /// A PUT/PATCH made harmless: the object's current values for the fields the request sends, read
 /// as the caller just before.
 pub(crate) struct Snapshot {
@@ -961,37 +968,12 @@ async fn own_account_proof(
     body: Option<&Map<String, Value>>,
 ) -> Option<String> {
     let body = body?;
-    let params: Vec<&str> =
-        endpoint.template.split('/').filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}'))).collect();
-    let [param] = params.as_slice() else { return None };
+    let param = single_param(&endpoint.template)?;
     let (key, sent) = body.iter().next()?;
-    // The caller's own record: an untemplated GET answering with the property and an identifying
-    // value the parameter can take.
-    let mut own: Option<(String, Map<String, Value>, String)> = None;
-    let candidates = ctx.inventory.endpoints().filter(|e| {
-        e.methods.contains("GET") && !e.has_path_params() && !crate::words::names_state_change(&e.template)
-    });
-    for e in candidates {
-        let Some(ex) = ctx.client.send(Probe::get(e.template.clone()).as_identity(&low.name)).await.ok() else {
-            continue;
-        };
-        let Some(rec) = record(ctx, &ex) else { continue };
-        if !rec.contains_key(key) {
-            continue;
-        }
-        let wanted = normalise(param);
-        let value = identifying_values(&Value::Object(rec.clone()))
-            .into_iter()
-            .find(|(k, _)| {
-                *k == wanted || (wanted.ends_with("id") && k == "id") || (wanted == "user" && k == "username")
-            })
-            .map(|(_, v)| v);
-        if let Some(v) = value {
-            own = Some((e.template.clone(), rec, v));
-            break;
-        }
-    }
-    let (record_path, before, me) = own?;
+    let _held = lock_identity(ctx, &low.name).await;
+    let (record_path, _, me) = own_identifier(ctx, &low.name, param, Some(key)).await?;
+    // The value to restore is the one the account holds now, not a cached earlier answer.
+    let before = read_fresh(ctx, &record_path, Some(&low.name)).await.and_then(|ex| record(ctx, &ex))?;
     let original = before.get(key)?.clone();
     if &original == sent {
         return None;
@@ -1023,6 +1005,72 @@ async fn own_account_proof(
             format!("NOT restored: {key} could not be set back to {}", shown(&original))
         }
     ))
+}
+
+/// The only path parameter of a template.
+fn single_param(template: &str) -> Option<&str> {
+    let params: Vec<&str> =
+        template.split('/').filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}'))).collect();
+    match params.as_slice() {
+        [one] => Some(one),
+        _ => None,
+    }
+}
+
+/// The caller's own value for a path parameter that names a person (`{username}`, `{user_id}`),
+/// from its own record: an untemplated GET (`/api/me`) answering with an identifying value of that
+/// name (and with `needs`, when given). Returns the record's path, the record and the value.
+async fn own_identifier(
+    ctx: &ScanContext,
+    identity: &str,
+    param: &str,
+    needs: Option<&str>,
+) -> Option<(String, Map<String, Value>, String)> {
+    let wanted = normalise(param);
+    let candidates = ctx.inventory.endpoints().filter(|e| {
+        e.methods.contains("GET") && !e.has_path_params() && !crate::words::names_state_change(&e.template)
+    });
+    for e in candidates {
+        let Some(ex) = ctx.client.send(Probe::get(e.template.clone()).as_identity(identity)).await.ok() else {
+            continue;
+        };
+        let Some(rec) = record(ctx, &ex) else { continue };
+        if needs.is_some_and(|k| !rec.contains_key(k)) {
+            continue;
+        }
+        let value = identifying_values(&Value::Object(rec.clone()))
+            .into_iter()
+            .find(|(k, _)| {
+                *k == wanted || (wanted.ends_with("id") && k == "id") || (wanted == "user" && k == "username")
+            })
+            .map(|(_, v)| v);
+        if let Some(v) = value {
+            return Some((e.template.clone(), rec, v));
+        }
+    }
+    None
+}
+
+/// The caller's own record at a templated path (`PATCH /api/users/{username}` with its own
+/// username): person collections whose one parameter the caller's own record fills, readable with
+/// GET and writable with PATCH or PUT. For mass assignment, which reads, writes and restores it.
+pub(crate) async fn own_object_paths(ctx: &ScanContext, identity: &str) -> Vec<(String, Method)> {
+    let mut out = Vec::new();
+    let templated = ctx.inventory.endpoints().filter(|e| {
+        e.has_path_params()
+            && e.methods.contains("GET")
+            && e.template.ends_with('}')
+            && writable_path(&e.template)
+            && !is_privileged(&e.template)
+            && crate::words::segments(&e.template).last().is_some_and(|s| PERSON_COLLECTIONS.contains(&s.as_str()))
+    });
+    for endpoint in templated {
+        let (Some(method), Some(param)) = (write_method(endpoint), single_param(&endpoint.template)) else { continue };
+        if let Some((_, _, me)) = own_identifier(ctx, identity, param, None).await {
+            out.push((fill_template(&endpoint.template, |_| Some(encode(&me))), method));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
