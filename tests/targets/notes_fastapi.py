@@ -2,6 +2,8 @@
 
 - `PUT /api/notes/{note_id}` loads the note by id and saves it: the owner check that
   `GET /api/notes/{note_id}` has was never copied to the update (anyone logged in edits anyone's note).
+- `POST /api/notes {"owner": …}` (meant for shared notebooks) files the note under any user named in
+  the body: anybody writes into anybody's notebook.
 - `PUT /api/profile` saves the profile named by the body's `username`: the mobile client always sends
   the whole profile, so the handler "finds the profile to update" from it instead of from the token.
 - `POST /api/register` takes a `NewAccount` model that was written for the admin console and reused for
@@ -9,7 +11,8 @@
 
 Logins: `POST /api/auth/login {"username", "password"}` → `{"access_token": <HS256 JWT>}`; the secret is
 random per process and `exp` is enforced. NOTES_HARDENED=1 (see `notes_hardened.py`) is the fixed release:
-owner checks on every write, the profile from the token, sign-up without `role`, and failed logins
+owner checks on every write (a note for somebody else's notebook is refused), the profile from the
+token, sign-up without `role`, and failed logins
 throttled (429 after five per username and minute).
 
 Every person is synthetic.
@@ -67,6 +70,8 @@ class Token(BaseModel):
 class NoteIn(BaseModel):
     title: str = Field(..., max_length=120)
     body: str = Field("", max_length=4000)
+    # Shared notebooks: the web client posts into a notebook on its owner's behalf.
+    owner: Optional[str] = None
 
 
 class NoteOut(BaseModel):
@@ -135,7 +140,7 @@ def login(body: Login):
         recent = [t for t in FAILED_LOGINS.get(body.username, []) if t > time.time() - 60]
         FAILED_LOGINS[body.username] = recent
         if len(recent) >= MAX_FAILURES:
-            raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, "too many attempts", {"Retry-After": "2"})
+            raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, "too many attempts", {"Retry-After": "1"})
     user = USERS.get(body.username)
     if user is None or not secrets.compare_digest(user["password"], body.password):
         FAILED_LOGINS.setdefault(body.username, []).append(time.time())
@@ -200,8 +205,15 @@ def list_notes(user: dict = Depends(current_user)):
 
 @app.post("/api/notes", status_code=201, response_model=NoteOut)
 def create_note(body: NoteIn, user: dict = Depends(current_user)):
+    owner = user["username"]
+    if body.owner and body.owner != owner:
+        if HARDENED:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "you can only add notes to your own notebook")
+        if body.owner not in USERS:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such notebook")
+        owner = body.owner
     with LOCK:
-        note = {"id": next(NEXT_NOTE), "owner": user["username"], "title": body.title, "body": body.body}
+        note = {"id": next(NEXT_NOTE), "owner": owner, "title": body.title, "body": body.body}
         NOTES[note["id"]] = note
     return note
 

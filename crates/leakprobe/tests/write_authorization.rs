@@ -188,6 +188,14 @@ fn jotter_active_scan_proves_cross_user_writes_and_role_at_sign_up() {
     assert!(evidence(by_body).contains("the body's `username` names the victim"), "{by_body}");
     assert!(evidence(by_body).contains("restored:") && !evidence(by_body).contains("NOT restored"), "{by_body}");
 
+    // By body, creating: `POST /api/notes {"owner": "alice", …}` as bob files a note in alice's
+    // notebook; the scan deletes the note it created.
+    let (category, create) = expect(&all, "bola_cross_identity_write", "POST", "/api/notes");
+    assert_eq!(category, "bola");
+    assert_eq!(create["confidence"], "confirmed", "{create}");
+    assert_eq!(create["severity"], "high", "{create}");
+    assert!(evidence(create).contains("owner: \"alice\"") && evidence(create).contains("deleted again"), "{create}");
+
     // Sign-up honours the role enum it documents: one extra property, the API's own value.
     let (category, mass) = expect(&all, "mass_assignment", "POST", "/api/register");
     assert_eq!(category, "property_authorization");
@@ -199,7 +207,15 @@ fn jotter_active_scan_proves_cross_user_writes_and_role_at_sign_up() {
 
     // Afterwards every note and profile is as seeded: the scan restored what it changed, and the
     // exercise phase's well-formed writes did not alter anything either.
-    assert_jotter_as_seeded("notes_fastapi --active", &target.get_json("/__test__/state"));
+    let state = target.get_json("/__test__/state");
+    assert_jotter_as_seeded("notes_fastapi --active", &state);
+    let leftovers: Vec<&Value> = state["notes"]
+        .as_object()
+        .expect("notes")
+        .values()
+        .filter(|n| n["title"].as_str().unwrap_or("").contains("leakprobe write check"))
+        .collect();
+    assert!(leftovers.is_empty(), "the scan left its probe notes behind: {leftovers:?}");
 }
 
 #[test]

@@ -520,7 +520,132 @@ fn cross_identity_write(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
                 hits.insert(key, hit);
             }
         }
-        hits.into_values().collect()
+        let mut hits: Vec<Hit> = hits.into_values().collect();
+        for (collection, owner_key, owner) in create_targets(ctx, &own_a, &own_b).into_iter().take(MAX_TEMPLATES) {
+            if let Some(hit) = try_create(ctx, &attacker, &victim, &collection, &owner_key, &owner).await {
+                hits.push(hit);
+            }
+        }
+        hits
+    })
+}
+
+/// Collections the attacker may POST to whose items name their owner (`owner`, `user_id`), with
+/// the owner key and the victim's value for it: `POST /api/notes {…, "owner": "alice"}`. Only
+/// where a DELETE on the created item exists, so the scan can remove what it created.
+fn create_targets(ctx: &ScanContext, own_a: &Own, own_b: &Own) -> Vec<(String, String, Value)> {
+    let mut out = Vec::new();
+    for (path, theirs) in &own_b.lists {
+        let Some(endpoint) = ctx.inventory.endpoints().find(|e| e.template == *path) else { continue };
+        let deletable = ctx.inventory.endpoints().any(|e| {
+            e.methods.contains("DELETE")
+                && e.template.rsplit_once('/').is_some_and(|(p, last)| p == path && last.starts_with('{'))
+        });
+        if !endpoint.methods.contains("POST") || !deletable || !writable_path(path) {
+            continue;
+        }
+        let Some(first) = theirs.first() else { continue };
+        let mine = own_a.lists.get(path).and_then(|l| l.first());
+        let owner = first.iter().find(|(k, v)| {
+            let n = normalise(k);
+            ["owner", "ownerid", "userid", "user", "username", "createdby", "accountid", "memberid"]
+                .contains(&n.as_str())
+                && scalar_text(v).is_some()
+                && mine.is_none_or(|m| m.get(*k) != Some(*v))
+        });
+        if let Some((key, value)) = owner {
+            out.push((path.clone(), key.clone(), value.clone()));
+        }
+    }
+    out
+}
+
+/// POSTs a new item as the attacker with the owner key set to the victim; confirmed when the item
+/// shows up in the victim's own list. The created item is then deleted (as the victim, its owner
+/// now, or as the attacker) and the list read again.
+async fn try_create(
+    ctx: &ScanContext,
+    attacker: &Identity,
+    victim: &Identity,
+    collection: &str,
+    owner_key: &str,
+    owner: &Value,
+) -> Option<Hit> {
+    let (a, b) = (attacker.name.as_str(), victim.name.as_str());
+    let endpoint = ctx.inventory.endpoints().find(|e| e.template == collection)?;
+    let seen = crate::exercise::harvested(ctx);
+    let knowledge = crate::exercise::knowledge(ctx, Some(a), &seen);
+    let request = crate::exercise::requests_for(ctx, endpoint, &knowledge)
+        .into_iter()
+        .find(|r| r.method == Method::POST && r.body.as_ref().is_some_and(|b| b.value.is_object()))?;
+    let Some(Value::Object(mut body)) = request.body.map(|b| b.value) else { return None };
+    let tag = fresh_tag();
+    // A free-text field carries a marker, so the item is recognisable in the victim's list.
+    let marker = format!("leakprobe write check {tag}");
+    let text_field = body
+        .iter()
+        .filter(|(k, v)| v.is_string() && !OWNERSHIP_KEYS.contains(&normalise(k).as_str()))
+        .map(|(k, _)| k.clone())
+        .min_by_key(|k| PREFERRED_FIELDS.iter().position(|p| *p == normalise(k)).unwrap_or(PREFERRED_FIELDS.len()))?;
+    body.insert(text_field.clone(), Value::String(marker.clone()));
+    body.insert(owner_key.to_string(), owner.clone());
+    let _held = lock_object(ctx, collection).await;
+    let create = Probe::new(Method::POST, collection.to_string())
+        .as_identity(a)
+        .header("X-Leakprobe-Write", &tag)
+        .body("application/json", Value::Object(body.clone()).to_string());
+    let created = ctx.client.send(create).await.ok()?;
+    let id = json_body(&created).and_then(|j| unwrap(&j).get("id").and_then(scalar_text));
+    let listed = |ex: Option<Arc<Exchange>>| {
+        ex.and_then(|e| json_body(&e))
+            .and_then(|j| items(&j).cloned())
+            .unwrap_or_default()
+            .into_iter()
+            .any(|item| item.get(&text_field).and_then(Value::as_str) == Some(marker.as_str()))
+    };
+    let in_victims = listed(read_fresh(ctx, collection, Some(b)).await);
+    // Whatever happened, what the scan created goes: it is the scan's own object.
+    let mut deleted = false;
+    if let Some(id) = &id {
+        let item = format!("{collection}/{}", encode(id));
+        for who in [b, a] {
+            let gone = ctx
+                .client
+                .send(
+                    Probe::new(Method::DELETE, item.clone())
+                        .as_identity(who)
+                        .header("X-Leakprobe-Cleanup", &fresh_tag()),
+                )
+                .await;
+            if gone.as_ref().is_ok_and(|g| g.is_success()) {
+                deleted = true;
+                break;
+            }
+        }
+    }
+    if !in_victims {
+        return None;
+    }
+    let still = listed(read_fresh(ctx, collection, Some(b)).await);
+    let cleanup = match (deleted && !still, &id) {
+        (true, Some(id)) => format!("the created item {id} was deleted again (the scan's own object)"),
+        (_, Some(id)) => format!("NOT cleaned up: the created item {id} could not be deleted"),
+        (_, None) => "NOT cleaned up: the answer named no id to delete".to_string(),
+    };
+    Some(Hit {
+        title: format!("{a} creates objects in {b}'s name through POST {collection} (a body field names the owner)"),
+        severity: Severity::High,
+        confidence: Confidence::Confirmed,
+        method: "POST".into(),
+        path: collection.to_string(),
+        kind: "body".into(),
+        pii_types: Vec::new(),
+        evidence: format!(
+            "POST {collection} as {a} with {{{owner_key}: {}, {text_field}: \"{marker}\"}} → {}; GET {collection} as {b} \
+             afterwards lists it; {cleanup}",
+            shown(owner),
+            status(&created),
+        ),
     })
 }
 
