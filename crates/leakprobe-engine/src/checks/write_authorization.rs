@@ -595,42 +595,42 @@ async fn try_create(
         .header("X-Leakprobe-Write", &tag)
         .body("application/json", Value::Object(body.clone()).to_string());
     let created = ctx.client.send(create).await.ok()?;
-    let id = json_body(&created).and_then(|j| unwrap(&j).get("id").and_then(scalar_text));
-    let listed = |ex: Option<Arc<Exchange>>| {
+    // The id to delete is taken from a list item that carries this probe's unique marker, never
+    // from the answer alone: only the object this probe created can match.
+    let marked = |ex: Option<Arc<Exchange>>| {
         ex.and_then(|e| json_body(&e))
             .and_then(|j| items(&j).cloned())
             .unwrap_or_default()
             .into_iter()
-            .any(|item| item.get(&text_field).and_then(Value::as_str) == Some(marker.as_str()))
+            .find(|item| item.get(&text_field).and_then(Value::as_str) == Some(marker.as_str()))
+            .and_then(|item| item.get("id").and_then(scalar_text))
+            .unwrap_or_default()
     };
-    let in_victims = listed(read_fresh(ctx, collection, Some(b)).await);
-    // Whatever happened, what the scan created goes: it is the scan's own object.
+    let in_victims = marked(read_fresh(ctx, collection, Some(b)).await);
+    // Whatever happened, what the scan created goes: it is the scan's own object, deleted as the
+    // identity whose list holds it.
+    let (id, holder) = if in_victims.is_empty() {
+        (marked(read_fresh(ctx, collection, Some(a)).await), a)
+    } else {
+        (in_victims.clone(), b)
+    };
     let mut deleted = false;
-    if let Some(id) = &id {
-        let item = format!("{collection}/{}", encode(id));
-        for who in [b, a] {
-            let gone = ctx
-                .client
-                .send(
-                    Probe::new(Method::DELETE, item.clone())
-                        .as_identity(who)
-                        .header("X-Leakprobe-Cleanup", &fresh_tag()),
-                )
-                .await;
-            if gone.as_ref().is_ok_and(|g| g.is_success()) {
-                deleted = true;
-                break;
-            }
-        }
+    if !id.is_empty() {
+        let item = format!("{collection}/{}", encode(&id));
+        let gone = ctx
+            .client
+            .send(Probe::new(Method::DELETE, item).as_identity(holder).header("X-Leakprobe-Cleanup", &fresh_tag()))
+            .await;
+        deleted = gone.as_ref().is_ok_and(|g| g.is_success());
     }
-    if !in_victims {
+    if in_victims.is_empty() {
         return None;
     }
-    let still = listed(read_fresh(ctx, collection, Some(b)).await);
-    let cleanup = match (deleted && !still, &id) {
-        (true, Some(id)) => format!("the created item {id} was deleted again (the scan's own object)"),
-        (_, Some(id)) => format!("NOT cleaned up: the created item {id} could not be deleted"),
-        (_, None) => "NOT cleaned up: the answer named no id to delete".to_string(),
+    let still = !marked(read_fresh(ctx, collection, Some(b)).await).is_empty();
+    let cleanup = if deleted && !still {
+        format!("the created item {id} was deleted again as {b} (the scan's own object)")
+    } else {
+        format!("NOT cleaned up: the created item {id} could not be deleted")
     };
     Some(Hit {
         title: format!("{a} creates objects in {b}'s name through POST {collection} (a body field names the owner)"),
