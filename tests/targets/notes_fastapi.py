@@ -12,7 +12,7 @@
 Logins: `POST /api/auth/login {"username", "password"}` → `{"access_token": <HS256 JWT>}`; the secret is
 random per process and `exp` is enforced. NOTES_HARDENED=1 (see `notes_hardened.py`) is the fixed release:
 owner checks on every write (a note for somebody else's notebook is refused), the profile from the
-token, sign-up without `role`, and failed logins
+token, sign-up without `role` (answering the same whether or not a name is taken), and failed logins
 throttled (429 after five per username and minute).
 
 Every person is synthetic.
@@ -162,9 +162,12 @@ def register_account(username: str, email: str, password: str, role: Role) -> di
 
 if HARDENED:
 
-    @app.post("/api/register", status_code=201, response_model=ProfileOut)
+    @app.post("/api/register", status_code=202)
     def register(body: SignUp):
-        return register_account(body.username, body.email, body.password, Role.member)
+        # The same answer whether or not the name is taken: the e-mail says the rest.
+        if body.username not in USERS:
+            register_account(body.username, body.email, body.password, Role.member)
+        return {"status": "pending", "detail": "check your e-mail to confirm the account"}
 
 else:
 

@@ -569,4 +569,38 @@ mod tests {
         assert_eq!(m[1].detail, Some("test"));
         assert_eq!(m[1].confidence, Confidence::Low);
     }
+
+    /// One-time codes need their key: a PIN, OTP or reset code is found under a key that names one,
+    /// as a string or a JSON number, and never from the digits alone or under a look-alike key.
+    #[test]
+    fn one_time_codes_only_with_key_context() {
+        let d = Detector::new();
+        let codes = |body: &str| -> Vec<(String, String)> {
+            d.scan_bytes(body.as_bytes())
+                .into_iter()
+                .filter(|m| m.detail == Some("one_time_code") && m.confidence >= Confidence::Medium)
+                .map(|m| (m.key_path.unwrap_or_default(), m.value))
+                .collect()
+        };
+        let found = codes(
+            r#"{"status":"sent","reset_pin":"034529","otp":482913,"verification_code":"7719","mfa_code":"55102934"}"#,
+        );
+        let keys: Vec<&str> = found.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["reset_pin", "otp", "verification_code", "mfa_code"], "{found:?}");
+        assert_eq!(found[0].1, "034529", "leading zeros are part of a PIN");
+        for look_alike in [
+            r#"{"pin": true}"#,
+            r#"{"pinned": 3}"#,
+            r#"{"pinned_post": 482913}"#,
+            r#"{"order_no": 123456}"#,
+            r#"{"code": 482913}"#,
+            r#"{"zip": "94107", "postal_code": "10115"}"#,
+            r#"{"otp_expires_in": 300, "otp_length": 6, "pin_required": true}"#,
+            r#"{"pin": "0000", "otp": "123456"}"#,
+            "your code is 482913",
+            "482913",
+        ] {
+            assert_eq!(codes(look_alike), Vec::<(String, String)>::new(), "{look_alike}");
+        }
+    }
 }

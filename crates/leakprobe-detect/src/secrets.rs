@@ -502,6 +502,17 @@ fn is_hex_digest(v: &[u8]) -> bool {
     matches!(v.len(), 32 | 40 | 56 | 64 | 96 | 128) && v.iter().all(u8::is_ascii_hexdigit)
 }
 
+/// Digits a document shows as an example code: one digit repeated (`000000`) or a run up or down
+/// (`123456`, `654321`). A real code is one of these one time in a hundred thousand; a sample
+/// almost always is.
+fn is_sample_digits(v: &[u8]) -> bool {
+    if v.len() < 2 || !v.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let steps: Vec<i16> = v.windows(2).map(|w| i16::from(w[1]) - i16::from(w[0])).collect();
+    [0, 1, -1].iter().any(|d| steps.iter().all(|s| s == d))
+}
+
 /// Judges a value assigned to an identifier of kind `id`. `has_format` says whether one of the
 /// fixed formats already matched inside the value (then that finding speaks for it).
 pub(crate) fn judge(id: Ident, v: &[u8], has_format: bool) -> Option<(PiiType, Confidence, Option<&'static str>)> {
@@ -525,7 +536,7 @@ pub(crate) fn judge(id: Ident, v: &[u8], has_format: bool) -> Option<(PiiType, C
             Some((PiiType::Password, Confidence::Medium, None))
         }
         Ident::OneTimeCode => {
-            if is_placeholder(v) || v.contains(&b' ') {
+            if is_placeholder(v) || v.contains(&b' ') || is_sample_digits(v) {
                 return None;
             }
             let code_like = v.iter().all(u8::is_ascii_alphanumeric) && v.iter().any(u8::is_ascii_digit);
@@ -690,6 +701,9 @@ mod tests {
         );
         assert_eq!(judge(Ident::OneTimeCode, b"482913", false).map(|j| j.0), Some(PiiType::Secret));
         assert_eq!(judge(Ident::OneTimeCode, b"0000", false), None, "a placeholder");
+        assert_eq!(judge(Ident::OneTimeCode, b"123456", false), None, "a documentation sample");
+        assert_eq!(judge(Ident::OneTimeCode, b"987654", false), None, "a documentation sample");
+        assert!(judge(Ident::OneTimeCode, b"034529", false).is_some());
         assert_eq!(ident(b"tokentype"), None);
     }
 

@@ -5,7 +5,7 @@
 //! decompression, so compression bombs are bounded too), back-off on 429/503 honouring `Retry-After`,
 //! and an exchange cache so no identical request is sent twice in one scan. Every exchange is kept in
 //! a log that the passive analyzers read once at the end.
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -27,6 +27,11 @@ const MAX_BACKOFF_RETRIES: u32 = 3;
 /// The longest `Retry-After` honoured; longer ones are cut to this (and the deadline still applies).
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
 const MAX_REDIRECTS: usize = 5;
+/// Logins one identity's expired credential may trigger mid-phase in one scan.
+const MAX_RENEWALS: u32 = 20;
+/// Renewals after which the request still got a 401 (the API answers 401 where it means 403):
+/// past this many, 401s of that identity no longer trigger a login.
+const MAX_USELESS_RENEWALS: u32 = 2;
 
 /// What to send. Paths are resolved against the target; anything outside its origin is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -41,6 +46,9 @@ pub struct Probe {
     pub identity: Option<String>,
     /// How the identity's credential and signature are applied (checks vary them on purpose).
     pub auth: AuthMode,
+    /// A GET/HEAD to a path that names a state change, sent on purpose by the one check that
+    /// verifies such operations; the client still sends it only with `--active`.
+    pub changes_state: bool,
 }
 
 /// Variations of an identity's credentials that authentication checks send deliberately.
@@ -62,6 +70,20 @@ pub enum AuthMode {
     FixedNonce(String),
     /// Signature computed over this path instead of the one sent (tests what the signature covers).
     SignedPath(String),
+    /// The identity's token replaced by this one (a forged or altered JWT), in the same header the
+    /// identity uses; without an identity, as `Authorization: Bearer`.
+    Token(ForgedToken),
+}
+
+/// A token the scanner made or altered. It is a credential all the same: never printed, and the
+/// exchange records only that it was sent.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ForgedToken(pub String);
+
+impl std::fmt::Debug for ForgedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ForgedToken(***)")
+    }
 }
 
 impl Probe {
@@ -70,7 +92,21 @@ impl Probe {
     }
 
     pub fn new(method: Method, target: impl Into<String>) -> Self {
-        Probe { method, target: target.into(), headers: Vec::new(), body: None, identity: None, auth: AuthMode::Normal }
+        Probe {
+            method,
+            target: target.into(),
+            headers: Vec::new(),
+            body: None,
+            identity: None,
+            auth: AuthMode::Normal,
+            changes_state: false,
+        }
+    }
+
+    /// Marks a GET/HEAD to a state-changing path as deliberate (see [`Client::send`]).
+    pub fn changing_state(mut self) -> Self {
+        self.changes_state = true;
+        self
     }
 
     pub fn as_identity(mut self, name: &str) -> Self {
@@ -209,6 +245,40 @@ pub struct Client {
     /// Requests sent and refused per check (the check a request is sent for is the task-local of
     /// [`crate::schedule::run_as`]), for the scheduler's shares and the report's coverage.
     by_check: Mutex<HashMap<&'static str, CheckTally>>,
+    /// `--active`: the scan may send requests that change state.
+    active: bool,
+    /// Requests the state guard refused, by method and path, with the reason.
+    not_sent: Mutex<BTreeMap<(String, String), NotSent>>,
+    /// Per identity: how many times its login flow has run (the credential's generation).
+    generations: Mutex<HashMap<String, u64>>,
+    /// Per identity: mid-phase renewals so far; held across a login so concurrent 401s log in once.
+    renewals: tokio::sync::Mutex<HashMap<String, Renewals>>,
+}
+
+#[derive(Debug, Default)]
+struct Renewals {
+    total: u32,
+    useless: u32,
+}
+
+/// Why the client refused to send a request that may change the target's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NotSent {
+    /// A GET/HEAD (or, without `--active`, any method) to a path that names a state change
+    /// (`/api/admin/reset-db`, `/cache/flush`): only the `state_changing_get` check calls such a
+    /// GET, and only with `--active`.
+    NamesStateChange,
+    /// It would end the session the scan runs in (`/logout`): never sent.
+    EndsSession,
+}
+
+impl NotSent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotSent::NamesStateChange => "its path names a state change (called only by --active state_changing_get)",
+            NotSent::EndsSession => "it would end the scan's own session",
+        }
+    }
 }
 
 /// What one check's requests came to.
@@ -284,6 +354,10 @@ impl Client {
             truncated: AtomicUsize::new(0),
             identities: std::sync::RwLock::new(config.identities.clone()),
             by_check: Mutex::new(HashMap::new()),
+            active: config.active,
+            not_sent: Mutex::new(BTreeMap::new()),
+            generations: Mutex::new(HashMap::new()),
+            renewals: tokio::sync::Mutex::new(HashMap::new()),
         })
     }
 
@@ -312,53 +386,123 @@ impl Client {
     /// not recorded as exchanges: their bodies hold passwords.
     pub async fn log_in(&self) -> Result<(), ScanError> {
         for identity in self.identities() {
-            let Some(login) = &identity.login else { continue };
-            let failed = |why: String| ScanError::Login(format!("identity {}: {why}", identity.name));
-            let url = self.resolve(&login.url)?;
-            self.limiter.until_key_ready(&self.host).await;
-            self.sent.fetch_add(1, Ordering::Relaxed);
-            let response = self
-                .http
-                .post(url)
-                .json(&login.body)
-                .timeout(self.request_timeout)
-                .send()
-                .await
-                .map_err(|e| failed(root_cause(&e)))?;
-            let status = response.status();
-            let cookie = login.cookie.as_ref().and_then(|name| {
-                response.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
-                    let (k, rest) = v.split(';').next()?.split_once('=')?;
-                    (k.trim() == name).then(|| rest.trim().to_string())
-                })
-            });
-            let body = response.bytes().await.map_err(|e| failed(root_cause(&e)))?;
-            if !status.is_success() {
-                return Err(failed(format!("login answered {status}")));
-            }
-            let credential = match (&login.token_pointer, cookie) {
-                (Some(pointer), _) => {
-                    let json: serde_json::Value =
-                        serde_json::from_slice(&body).map_err(|_| failed("login answer is not JSON".into()))?;
-                    let token = json
-                        .pointer(pointer)
-                        .and_then(|t| t.as_str())
-                        .ok_or_else(|| failed(format!("no string at {pointer} in the login answer")))?
-                        .to_string();
-                    match login.use_as.as_deref().and_then(|u| u.strip_prefix("header:")) {
-                        Some(name) => Credential::Header { name: name.to_string(), value: token },
-                        None => Credential::Bearer(token),
-                    }
-                }
-                (None, Some(value)) => Credential::Cookie { name: login.cookie.clone().unwrap_or_default(), value },
-                (None, None) => return Err(failed("the login answer set no such cookie".into())),
-            };
-            let mut all = self.identities.write().unwrap_or_else(|p| p.into_inner());
-            if let Some(i) = all.iter_mut().find(|i| i.name == identity.name) {
-                i.credential = Some(credential);
-            }
+            self.log_in_as(&identity).await?;
         }
         Ok(())
+    }
+
+    /// Runs the login flow of the identity `name` again (its token expired or was revoked).
+    /// `Ok(false)` when it has no login flow to run.
+    pub async fn refresh_login(&self, name: &str) -> Result<bool, ScanError> {
+        let Some(identity) = self.identities().into_iter().find(|i| i.name == name) else { return Ok(false) };
+        if identity.login.is_none() {
+            return Ok(false);
+        }
+        self.log_in_as(&identity).await.map(|()| true)
+    }
+
+    async fn log_in_as(&self, identity: &Identity) -> Result<(), ScanError> {
+        let Some(login) = &identity.login else { return Ok(()) };
+        let failed = |why: String| ScanError::Login(format!("identity {}: {why}", identity.name));
+        let url = self.resolve(&login.url)?;
+        self.limiter.until_key_ready(&self.host).await;
+        self.sent.fetch_add(1, Ordering::Relaxed);
+        let response = self
+            .http
+            .post(url)
+            .json(&login.body)
+            .timeout(self.request_timeout)
+            .send()
+            .await
+            .map_err(|e| failed(root_cause(&e)))?;
+        let status = response.status();
+        let cookie = login.cookie.as_ref().and_then(|name| {
+            response.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
+                let (k, rest) = v.split(';').next()?.split_once('=')?;
+                (k.trim() == name).then(|| rest.trim().to_string())
+            })
+        });
+        let body = response.bytes().await.map_err(|e| failed(root_cause(&e)))?;
+        if !status.is_success() {
+            return Err(failed(format!("login answered {status}")));
+        }
+        let credential = match (&login.token_pointer, cookie) {
+            (Some(pointer), _) => {
+                let json: serde_json::Value =
+                    serde_json::from_slice(&body).map_err(|_| failed("login answer is not JSON".into()))?;
+                let token = json
+                    .pointer(pointer)
+                    .and_then(|t| t.as_str())
+                    .ok_or_else(|| failed(format!("no string at {pointer} in the login answer")))?
+                    .to_string();
+                match login.use_as.as_deref().and_then(|u| u.strip_prefix("header:")) {
+                    Some(name) => Credential::Header { name: name.to_string(), value: token },
+                    None => Credential::Bearer(token),
+                }
+            }
+            (None, Some(value)) => Credential::Cookie { name: login.cookie.clone().unwrap_or_default(), value },
+            (None, None) => return Err(failed("the login answer set no such cookie".into())),
+        };
+        let mut all = self.identities.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(i) = all.iter_mut().find(|i| i.name == identity.name) {
+            i.credential = Some(credential);
+        }
+        *self.generations.lock().unwrap_or_else(|p| p.into_inner()).entry(identity.name.clone()).or_default() += 1;
+        Ok(())
+    }
+
+    /// The generation of the credential a probe would be sent with, when a 401 to it may be
+    /// answered by logging in again: sent as an identity with a login flow, credential unaltered.
+    fn renewable(&self, probe: &Probe) -> Option<(String, u64)> {
+        let name = probe.identity.as_deref()?;
+        if probe.auth != AuthMode::Normal {
+            return None;
+        }
+        let has_login = self
+            .identities
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .any(|i| i.name == name && i.login.is_some());
+        if !has_login {
+            return None;
+        }
+        Some((name.to_string(), self.generation(name)))
+    }
+
+    fn generation(&self, name: &str) -> u64 {
+        self.generations.lock().unwrap_or_else(|p| p.into_inner()).get(name).copied().unwrap_or(0)
+    }
+
+    /// Renews `name`'s credential after a 401 to a request sent with generation `sent_with`.
+    /// True when the request is worth retrying: renewed now, or by another request meanwhile.
+    async fn renew(&self, name: &str, sent_with: u64) -> bool {
+        let mut renewals = self.renewals.lock().await;
+        if self.generation(name) != sent_with {
+            return true;
+        }
+        let state = renewals.entry(name.to_string()).or_default();
+        if state.total >= MAX_RENEWALS || state.useless >= MAX_USELESS_RENEWALS {
+            return false;
+        }
+        state.total += 1;
+        let Some(identity) = self.identities().into_iter().find(|i| i.name == name) else { return false };
+        match self.log_in_as(&identity).await {
+            Ok(()) => {
+                tracing::info!(identity = %name, "credential renewed after a 401");
+                true
+            }
+            Err(e) => {
+                // A login that fails now will fail again: the health check reports the identity.
+                tracing::warn!(identity = %name, error = %e, "renewing the credential failed");
+                state.total = MAX_RENEWALS;
+                false
+            }
+        }
+    }
+
+    async fn renewal_was_useless(&self, name: &str) {
+        self.renewals.lock().await.entry(name.to_string()).or_default().useless += 1;
     }
 
     pub fn base(&self) -> &Url {
@@ -375,14 +519,50 @@ impl Client {
     }
 
     /// Sends a probe once per scan: an identical probe gets the first exchange back.
+    ///
+    /// The state guard lives here, so it holds whoever asks (discovery, exercise, any check): a
+    /// path that would end the scan's session is never requested; a path that names a state change
+    /// (`data/state-changing-words.txt`) is never requested with GET/HEAD unless the probe is
+    /// marked [`Probe::changing_state`] and the scan is `--active`, and never with any other method
+    /// (OPTIONS aside) without `--active` — an unparseable body does not stop a handler that never
+    /// reads it. A refused probe is [`ScanError::NotSent`] and is listed in `coverage.not_called`.
     pub async fn send(&self, probe: Probe) -> Result<Arc<Exchange>, ScanError> {
         let url = self.resolve(&probe.target)?;
+        self.guard(&probe, &url)?;
         let slot = {
             let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
             cache.entry(probe.clone()).or_default().clone()
         };
         let exchange = slot.get_or_try_init(|| self.fetch(probe, url)).await?;
         Ok(exchange.clone())
+    }
+
+    /// Sends a probe past the exchange cache: for answers that must be fresh (before/after
+    /// comparisons, identity health). Still guarded, limited and recorded like any other request.
+    pub async fn send_fresh(&self, probe: Probe) -> Result<Arc<Exchange>, ScanError> {
+        let url = self.resolve(&probe.target)?;
+        self.guard(&probe, &url)?;
+        self.fetch(probe, url).await
+    }
+
+    /// Whether `probe` may be sent (see [`Client::send`]); a refusal is remembered for the report.
+    fn guard(&self, probe: &Probe, url: &Url) -> Result<(), ScanError> {
+        let Some(reason) = refusal(probe, url, self.active) else { return Ok(()) };
+        let path = url.path().to_string();
+        tracing::debug!(method = %probe.method, %path, reason = reason.as_str(), "not sent");
+        let mut not_sent = self.not_sent.lock().unwrap_or_else(|p| p.into_inner());
+        not_sent.entry((probe.method.to_string(), path.clone())).or_insert(reason);
+        Err(ScanError::NotSent(format!("{} {path}: {}", probe.method, reason.as_str())))
+    }
+
+    /// Requests the state guard refused: method, path and why, sorted, each once.
+    pub fn not_sent(&self) -> Vec<(String, String, NotSent)> {
+        let not_sent = self.not_sent.lock().unwrap_or_else(|p| p.into_inner());
+        not_sent.iter().map(|((m, p), r)| (m.clone(), p.clone(), *r)).collect()
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.active
     }
 
     pub fn requests_sent(&self) -> usize {
@@ -440,11 +620,30 @@ impl Client {
         reasons
     }
 
+    /// Sends a probe, backing off on 429/503 and, when an identity's credential has expired
+    /// (a 401 to a request sent with its current credential), running its login flow once and
+    /// sending the request again.
     async fn fetch(&self, probe: Probe, url: Url) -> Result<Arc<Exchange>, ScanError> {
         let mut attempt = 0;
+        let mut renewable = self.renewable(&probe);
+        let mut renewed: Option<(String, u64)> = None;
         loop {
             let exchange = self.fetch_once(&probe, &url).await?;
             let status = exchange.status.unwrap_or(0);
+            if status == 401 {
+                if let Some((name, generation)) = renewable.take() {
+                    if self.renew(&name, generation).await {
+                        renewed = Some((name.clone(), self.generation(&name)));
+                        continue;
+                    }
+                } else if let Some((name, generation)) = renewed.take() {
+                    // The credential just obtained was refused at once (nobody renewed since):
+                    // this 401 means "not allowed", not "expired".
+                    if self.generation(&name) == generation {
+                        self.renewal_was_useless(&name).await;
+                    }
+                }
+            }
             if (status == 429 || status == 503) && attempt < MAX_BACKOFF_RETRIES {
                 let wait =
                     retry_after(&exchange.headers).or((status == 429).then(|| Duration::from_secs(1 << attempt)));
@@ -519,6 +718,11 @@ impl Client {
             let identities = self.identities.read().unwrap_or_else(|p| p.into_inner());
             if let Some(identity) = identities.iter().find(|i| i.name == name) {
                 apply_identity(identity, probe, &mut wire_url, &mut headers);
+            }
+        } else if let AuthMode::Token(token) = &probe.auth {
+            if let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", token.0)) {
+                value.set_sensitive(true);
+                headers.insert(reqwest::header::AUTHORIZATION, value);
             }
         }
         let mut request = self.http.request(probe.method.clone(), wire_url);
@@ -605,11 +809,31 @@ impl Client {
     }
 }
 
+/// Why the state guard refuses `probe`, if it does.
+fn refusal(probe: &Probe, url: &Url, active: bool) -> Option<NotSent> {
+    if probe.method == Method::OPTIONS {
+        return None;
+    }
+    let path = url.path();
+    if crate::words::ends_session(path) {
+        return Some(NotSent::EndsSession);
+    }
+    if !crate::words::names_state_change(path) && !crate::words::query_names_state_change(url.query().unwrap_or("")) {
+        return None;
+    }
+    let allowed = match probe.method {
+        Method::GET | Method::HEAD => active && probe.changes_state,
+        _ => active,
+    };
+    (!allowed).then_some(NotSent::NamesStateChange)
+}
+
 /// Adds the identity's credential (varied as the probe's [`AuthMode`] says) and signature. Every
 /// value set here is marked sensitive so it never shows in debug output.
 fn apply_identity(identity: &Identity, probe: &Probe, url: &mut Url, headers: &mut HeaderMap) {
     let credential = match (&probe.auth, &identity.credential) {
         (AuthMode::BrokenCredential, Some(c)) => Some(c.broken()),
+        (AuthMode::Token(token), Some(c)) => Some(c.with_token(&token.0)),
         (_, c) => c.clone(),
     };
     let mut set = |name: &str, value: String| {
@@ -718,5 +942,40 @@ mod tests {
         assert_eq!(retry_after(&h), Some(Duration::ZERO), "a date in the past means now");
         h.insert("retry-after", HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&h), None);
+    }
+
+    fn refused(method: Method, path: &str, deliberate: bool, active: bool) -> Option<NotSent> {
+        let url = Url::parse("http://127.0.0.1:9").and_then(|u| u.join(path)).expect("url");
+        let mut probe = Probe::new(method, path);
+        if deliberate {
+            probe = probe.changing_state();
+        }
+        refusal(&probe, &url, active)
+    }
+
+    #[test]
+    fn state_guard_refuses_state_changing_gets_whoever_asks() {
+        use NotSent::*;
+        // Without --active: never, even when a check marks it deliberate (a spec's GET /api/admin/reset).
+        assert_eq!(refused(Method::GET, "/api/admin/reset", false, false), Some(NamesStateChange));
+        assert_eq!(refused(Method::GET, "/api/admin/reset", true, false), Some(NamesStateChange));
+        assert_eq!(refused(Method::HEAD, "/api/cache/flush", false, false), Some(NamesStateChange));
+        assert_eq!(refused(Method::GET, "/api/items?action=delete", false, false), Some(NamesStateChange));
+        // An unparseable body does not stop a handler that never reads it.
+        assert_eq!(refused(Method::POST, "/api/cache/flush", false, false), Some(NamesStateChange));
+        assert_eq!(refused(Method::OPTIONS, "/api/cache/flush", false, false), None);
+        // With --active: only the deliberate GET (the state_changing_get check), and writes.
+        assert_eq!(refused(Method::GET, "/api/admin/reset-db", false, true), Some(NamesStateChange));
+        assert_eq!(refused(Method::GET, "/api/admin/reset-db", true, true), None);
+        assert_eq!(refused(Method::POST, "/api/v1/password-reset", false, true), None);
+        // The scan's own session: never, with any method.
+        assert_eq!(refused(Method::GET, "/api/session/logout", true, true), Some(EndsSession));
+        assert_eq!(refused(Method::POST, "/auth/logout", false, true), Some(EndsSession));
+        // Ordinary reads pass.
+        for path in
+            ["/api/settings", "/api/activity", "/api/resets/history", "/api/items", "/api/password-reset/status"]
+        {
+            assert_eq!(refused(Method::GET, path, false, false), None, "{path}");
+        }
     }
 }

@@ -8,6 +8,7 @@ use crate::discovery::openapi::ApiSpec;
 use crate::inventory::Inventory;
 use crate::schedule::Schedule;
 use crate::soft404::SoftNotFound;
+use crate::survey::Survey;
 use crate::tls::TlsFacts;
 
 pub struct ScanContext {
@@ -20,6 +21,9 @@ pub struct ScanContext {
     pub detector: Detector,
     /// Endpoint risk, the checks' budget shares and what each planned: see [`ScanContext::plan`].
     pub schedule: Schedule,
+    /// Every readable endpoint as each caller sees it, and what each identity owns: see
+    /// [`crate::survey`]. Empty until the survey phase ran.
+    pub survey: Survey,
 }
 
 impl ScanContext {

@@ -20,4 +20,7 @@ pub enum ScanError {
     Budget,
     #[error("time limit reached")]
     TimeLimit,
+    /// Refused by the client's state guard: the request may change the target's state.
+    #[error("not sent: {0}")]
+    NotSent(String),
 }

@@ -6,8 +6,9 @@
 //! Safety: without `--active` only GETs are sent (with their query parameters). With `--active`
 //! every operation is sent once per identity (anonymously when there is none), POST/PUT/PATCH
 //! with their bodies; PUT/PATCH only to objects the caller can read, with the object's own values
-//! (an update that changes nothing). DELETE is never sent, nor a GET to a path that names a state change, nor
-//! anything to a path that would end the scan's own session (`data/state-changing-words.txt`).
+//! (an update that changes nothing). DELETE is never sent. A GET to a path that names a state
+//! change, and anything to a path that would end the scan's own session, is refused by the client's
+//! state guard (`Client::send`, `data/state-changing-words.txt`), even with `--active`.
 use std::collections::BTreeMap;
 
 use futures::stream::{self, StreamExt};
@@ -33,13 +34,12 @@ pub static EXERCISE: CheckInfo = CheckInfo {
     runner: Runner::Passive(|_, _, _| {}),
 };
 
-/// Whether this scan may send `request`: GETs unless the path names a state change; writes only
-/// with `--active`; DELETE never.
+/// Whether this scan may send `request`: GETs; writes only with `--active`; DELETE never. Paths
+/// that name a state change are the client's state guard's to refuse.
 pub fn may_send(ctx: &ScanContext, request: &WellFormed) -> bool {
-    let path = &request.template;
     match request.method {
-        Method::GET | Method::HEAD => !crate::words::names_state_change(path),
-        Method::POST | Method::PUT | Method::PATCH => ctx.config.active && !crate::words::ends_session(path),
+        Method::GET | Method::HEAD => true,
+        Method::POST | Method::PUT | Method::PATCH => ctx.config.active,
         _ => false,
     }
 }

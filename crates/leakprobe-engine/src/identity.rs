@@ -70,6 +70,44 @@ impl Credential {
     }
 }
 
+impl Credential {
+    /// The same credential carrying `token` where it carries its token: a bearer token, a header
+    /// value (keeping a `Bearer ` prefix), the header of several that holds a JWT-shaped value.
+    /// Credentials without a token (Basic) are left as they are.
+    pub fn with_token(&self, token: &str) -> Credential {
+        let swap = |value: &str| match value.split_once(' ') {
+            Some((scheme, _)) => format!("{scheme} {token}"),
+            None => token.to_string(),
+        };
+        match self {
+            Credential::Bearer(_) => Credential::Bearer(token.to_string()),
+            Credential::Header { name, value } => Credential::Header { name: name.clone(), value: swap(value) },
+            Credential::Query { name, .. } => Credential::Query { name: name.clone(), value: token.to_string() },
+            Credential::Cookie { name, .. } => Credential::Cookie { name: name.clone(), value: token.to_string() },
+            Credential::Headers(all) => Credential::Headers(
+                all.iter()
+                    .map(|(n, v)| if v.contains("eyJ") { (n.clone(), swap(v)) } else { (n.clone(), v.clone()) })
+                    .collect(),
+            ),
+            Credential::Basic { .. } => self.clone(),
+        }
+    }
+
+    /// The JWT this credential carries, if it carries one.
+    pub fn jwt(&self) -> Option<&str> {
+        let looks = |v: &str| v.starts_with("eyJ") && v.split('.').count() == 3;
+        match self {
+            Credential::Bearer(t) => looks(t).then_some(t.as_str()),
+            Credential::Header { value, .. } | Credential::Query { value, .. } | Credential::Cookie { value, .. } => {
+                let token = value.rsplit(' ').next().unwrap_or(value);
+                looks(token).then_some(token)
+            }
+            Credential::Headers(all) => all.iter().map(|(_, v)| v.rsplit(' ').next().unwrap_or(v)).find(|v| looks(v)),
+            Credential::Basic { .. } => None,
+        }
+    }
+}
+
 impl fmt::Debug for Credential {
     // Never print a secret, not even in debug logs.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -459,6 +497,27 @@ mod tests {
             Identity::parse("c=cookie:session=abc123").expect("cookie").credential,
             Some(Credential::Cookie { .. })
         ));
+    }
+
+    #[test]
+    fn a_forged_token_takes_the_place_of_the_real_one() {
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2ln";
+        assert_eq!(Credential::Bearer(jwt.into()).with_token("forged"), Credential::Bearer("forged".into()));
+        let header = Credential::Header { name: "Authorization".into(), value: format!("JWT {jwt}") };
+        assert_eq!(header.jwt(), Some(jwt));
+        assert_eq!(
+            header.with_token("forged"),
+            Credential::Header { name: "Authorization".into(), value: "JWT forged".into() }
+        );
+        let several = Credential::Headers(vec![("X-Tenant".into(), "acme".into()), ("X-Auth".into(), jwt.into())]);
+        assert_eq!(several.jwt(), Some(jwt));
+        assert_eq!(
+            several.with_token("forged"),
+            Credential::Headers(vec![("X-Tenant".into(), "acme".into()), ("X-Auth".into(), "forged".into())])
+        );
+        assert_eq!(Credential::Bearer("opaque-token-123".into()).jwt(), None);
+        let basic = Credential::Basic { user: "alice".into(), password: "pw".into() };
+        assert_eq!(basic.with_token("forged"), basic);
     }
 
     #[test]

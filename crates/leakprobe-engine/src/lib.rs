@@ -1,7 +1,7 @@
 //! The leakprobe scan engine.
 //!
-//! One scan flows recon → discovery → inventory → checks → triage → score, every request through
-//! one [`client::Client`] that enforces the safety contract. The result is a typed
+//! One scan flows recon → discovery → inventory → exercise → survey → checks → triage → score,
+//! every request through one [`client::Client`] that enforces the safety contract. The result is a typed
 //! [`report::Report`], the JSON contract of `schema/report.schema.json`.
 //!
 //! ```no_run
@@ -21,6 +21,7 @@ pub mod discovery;
 mod error;
 pub mod exercise;
 pub mod fingerprints;
+pub mod health;
 pub mod identity;
 pub mod inventory;
 pub mod report;
@@ -28,6 +29,7 @@ pub mod requests;
 pub mod schedule;
 pub mod scoring;
 pub mod soft404;
+pub mod survey;
 pub mod tls;
 mod triage;
 pub mod words;
@@ -87,6 +89,7 @@ pub async fn scan(mut config: ScanConfig, progress: &dyn Progress) -> Result<Rep
     progress.phase("discovery");
     progress.requests(client.requests_sent(), budget);
     let found = discovery::discover(&client, &config, &soft404, &root).await?;
+    health::check_identities(&client, &found.inventory, &soft404, "discovery").await;
 
     let mut ctx = ScanContext {
         config,
@@ -97,26 +100,39 @@ pub async fn scan(mut config: ScanConfig, progress: &dyn Progress) -> Result<Rep
         tls,
         detector: leakprobe_detect::Detector::new(),
         schedule: schedule::Schedule::default(),
+        survey: survey::Survey::default(),
     };
     ctx.schedule = schedule::Schedule::new(&ctx);
 
     // Before the checks: their baselines of well-formed requests are then answered from the cache.
     progress.phase("exercise");
     exercise::run(&ctx).await;
+    health::check_identities(&ctx.client, &ctx.inventory, &ctx.soft404, "exercise").await;
+
+    // Every readable endpoint once per caller; the authorization checks read it.
+    progress.phase("survey");
+    ctx.survey = survey::run(&ctx).await;
+    health::check_identities(&ctx.client, &ctx.inventory, &ctx.soft404, "survey").await;
 
     progress.phase("checks");
     progress.requests(ctx.client.requests_sent(), budget);
     let ctx_ref = &ctx;
     let selected = |c: &&&'static checks::CheckInfo| ctx_ref.config.runs(c.id);
-    let active = CHECKS.iter().filter(selected).filter_map(|c| match c.runner {
+    let run_check = |c: &'static checks::CheckInfo| match c.runner {
         Runner::Active(run) => Some(schedule::run_as(c, async move {
-            let hits = run(ctx_ref).await.into_iter().map(|h| (*c, h)).collect::<Vec<_>>();
+            let hits = run(ctx_ref).await.into_iter().map(|h| (c, h)).collect::<Vec<_>>();
             ctx_ref.schedule.settle(c);
             hits
         })),
         Runner::Passive(_) => None,
-    });
+    };
+    let last = |c: &&&'static checks::CheckInfo| checks::RUN_LAST.contains(&c.id);
+    let active = CHECKS.iter().filter(selected).filter(|c| !last(c)).filter_map(|c| run_check(c));
     let mut hits: Vec<(&'static checks::CheckInfo, Hit)> = join_all(active).await.into_iter().flatten().collect();
+    for check in CHECKS.iter().filter(selected).filter(last).filter_map(|c| run_check(c)) {
+        hits.extend(check.await);
+    }
+    health::check_identities(&ctx.client, &ctx.inventory, &ctx.soft404, "checks").await;
 
     progress.phase("analysis");
     progress.requests(ctx.client.requests_sent(), budget);
@@ -220,5 +236,11 @@ fn coverage(ctx: &ScanContext, checks: Vec<report::CheckCoverage>) -> Coverage {
         incomplete,
         throttled: ctx.client.throttled(),
         checks,
+        not_called: ctx
+            .client
+            .not_sent()
+            .into_iter()
+            .map(|(method, path, why)| report::NotCalled { method, path, reason: why.as_str().to_string() })
+            .collect(),
     }
 }

@@ -315,6 +315,18 @@ pub struct Coverage {
     /// Per check: what it planned, what it ran, what it skipped and why.
     #[serde(default)]
     pub checks: Vec<CheckCoverage>,
+    /// Requests the scan chose not to send because they may change the target's state (a GET to
+    /// `/api/admin/reset-db`, anything to `/logout`), whoever asked for them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_called: Vec<NotCalled>,
+}
+
+/// One request the client's state guard refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotCalled {
+    pub method: String,
+    pub path: String,
+    pub reason: String,
 }
 
 fn complete_by_default() -> bool {

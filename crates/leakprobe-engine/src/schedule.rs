@@ -337,6 +337,7 @@ mod tests {
             tls: None,
             detector: leakprobe_detect::Detector::new(),
             schedule: Schedule::default(),
+            survey: crate::survey::Survey::default(),
         };
         ctx.schedule = Schedule::new(&ctx);
         ctx

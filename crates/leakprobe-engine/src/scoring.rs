@@ -158,6 +158,7 @@ mod tests {
                 throttled: false,
                 complete: true,
                 checks: vec![],
+                not_called: vec![],
             },
             inventory: vec![],
             tls: None,

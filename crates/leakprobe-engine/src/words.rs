@@ -90,15 +90,54 @@ static STATE_WORDS: std::sync::LazyLock<StateWords> = std::sync::LazyLock::new(|
     words
 });
 
+/// A path's words after percent-decoding: `/api/admin/reset%2Ddb` is `/api/admin/reset-db`.
+fn decoded_words(path: &str) -> Vec<String> {
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    let decoded = url::form_urlencoded::parse(format!("p={}", path.replace('+', "%2B")).as_bytes())
+        .next()
+        .map_or_else(|| path.to_string(), |(_, v)| v.into_owned());
+    path_words(&decoded)
+}
+
+/// Last segments that make a path a read of something a state change left behind
+/// (`/api/password-reset/status`, `/api/jobs/7/run/history`): the words in front of them name
+/// what is read, not what is done.
+const READ_NOUNS: &[&str] =
+    &["status", "history", "log", "logs", "stats", "summary", "progress", "result", "results", "report", "preview"];
+
 /// True when a GET to `path` may change state (`/cache/clear`, `/api/reset-password`, `/logout`).
+/// Whole words only, so ordinary reads stay reachable: `/api/settings`, `/api/activity`,
+/// `/api/resets`, `/api/deleted-items`; a path whose last segment is a read noun of its own
+/// (`/api/password-reset/status`) is a read too.
 pub fn names_state_change(path: &str) -> bool {
-    let words = &*STATE_WORDS;
-    path_words(path).iter().any(|w| words.on_get.contains(&w.as_str()) || words.always.contains(&w.as_str()))
+    if ends_session(path) {
+        return true;
+    }
+    let literal = segments(path);
+    if literal.last().is_some_and(|s| READ_NOUNS.contains(&s.as_str())) {
+        return false;
+    }
+    decoded_words(path).iter().any(|w| STATE_WORDS.on_get.contains(&w.as_str()))
+}
+
+/// Query parameters that name the operation a generic endpoint performs.
+const ACTION_PARAMS: &[&str] = &["action", "cmd", "command", "op", "operation", "do", "task", "mode"];
+
+/// True when a query string asks for a state change: `?action=delete`, `?cmd=flush`, or a flag
+/// named after one (`?reset=1`, `?purge=true`).
+pub fn query_names_state_change(query: &str) -> bool {
+    let state = &*STATE_WORDS;
+    let is_state_word = |w: &str| state.on_get.contains(&w) || state.always.contains(&w);
+    url::form_urlencoded::parse(query.as_bytes()).any(|(name, value)| {
+        let name = name.to_ascii_lowercase();
+        is_state_word(&name)
+            || (ACTION_PARAMS.contains(&name.as_str()) && words(&value).iter().any(|w| is_state_word(w)))
+    })
 }
 
 /// True when any request to `path` would end the scan's own session (`/logout`).
 pub fn ends_session(path: &str) -> bool {
-    path_words(path).iter().any(|w| STATE_WORDS.always.contains(&w.as_str()))
+    decoded_words(path).iter().any(|w| STATE_WORDS.always.contains(&w.as_str()))
 }
 
 #[cfg(test)]
@@ -110,6 +149,7 @@ mod tests {
         for path in [
             "/logout",
             "/api/admin/reset-db",
+            "/api/admin/reset%2Ddb",
             "/init",
             "/api/v1/cache/flush?all=1",
             "/account/delete",
@@ -117,15 +157,56 @@ mod tests {
             "/db_init",
             "/createdb",
             "/api/users/7/resetPassword",
+            "/users/42/delete",
+            "/api/tables/audit/truncate",
+            "/api/tokens/9/revoke",
+            "/newsletter/unsubscribe",
+            "/api/orders/17/cancel",
+            "/api/expenses/3/approve",
+            "/api/accounts/5/activate",
+            "/api/users/create",
+            "/api/trash/empty",
+            "/api/dev/seed",
+            "/api/flushall",
         ] {
             assert!(names_state_change(path), "{path}");
         }
-        for path in ["/api/presets", "/api/users/1", "/api/dropdown-options", "/api/initials", "/", "/api/v1/register"]
-        {
+        for path in [
+            "/api/presets",
+            "/api/users/1",
+            "/api/dropdown-options",
+            "/api/initials",
+            "/",
+            "/api/v1/register",
+            "/api/settings",
+            "/api/activity",
+            "/api/activities",
+            "/api/resets/history",
+            "/api/password-reset/status",
+            "/api/deleted-items",
+            "/api/orders/cancelled",
+            "/api/cancellations",
+            "/api/seeds",
+            "/api/created",
+            "/api/clearances",
+            "/api/approvals",
+            "/api/runs",
+        ] {
             assert!(!names_state_change(path), "{path}");
         }
         assert!(ends_session("/auth/logout"));
+        assert!(ends_session("/auth/log%6Fut"), "percent-encoding does not hide a word");
         assert!(!ends_session("/auth/login"));
+    }
+
+    #[test]
+    fn queries_that_ask_for_a_state_change() {
+        for query in ["action=delete", "cmd=flush&id=3", "op=resetAll", "purge=true", "reset=1"] {
+            assert!(query_names_state_change(query), "{query}");
+        }
+        for query in ["", "status=cancelled", "q=drop", "sort=created", "page=2&action=view", "include=deleted"] {
+            assert!(!query_names_state_change(query), "{query}");
+        }
     }
 
     #[test]

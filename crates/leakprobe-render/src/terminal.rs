@@ -185,6 +185,15 @@ pub fn render(report: &Report) -> String {
     for reason in &cov.incomplete {
         let _ = writeln!(out, "{} {reason}", paint("incomplete:", style(AnsiColor::Yellow)));
     }
+    if !cov.not_called.is_empty() {
+        let calls: Vec<String> = cov.not_called.iter().map(|n| format!("{} {}", n.method, n.path)).collect();
+        let _ = writeln!(
+            out,
+            "{} {} (may change the target's state; see coverage.not_called)",
+            paint("not called:", style(AnsiColor::Yellow)),
+            calls.join(", ")
+        );
+    }
     // Work left undone by budget or time, check by check; then, on one line, what more setup
     // (identities, --active) would let the scan do.
     let mut setup: Vec<String> = Vec::new();

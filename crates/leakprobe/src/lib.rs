@@ -51,7 +51,14 @@ fn exit_code_for(error: &anyhow::Error) -> u8 {
         return EXIT_USAGE;
     }
     match error.downcast_ref::<ScanError>() {
-        Some(ScanError::Config(_) | ScanError::Spec(_) | ScanError::OutOfScope(_) | ScanError::Login(_)) => EXIT_USAGE,
+        // A target URL that names a state change (`/api/admin/reset`) is refused like any such GET.
+        Some(
+            ScanError::Config(_)
+            | ScanError::Spec(_)
+            | ScanError::OutOfScope(_)
+            | ScanError::Login(_)
+            | ScanError::NotSent(_),
+        ) => EXIT_USAGE,
         _ => EXIT_SCAN_FAILED,
     }
 }

@@ -18,6 +18,7 @@ const TRIGGERS: &[(&str, &str, &[&str])] = &[
     ("sql_error_disclosure", "crm_verbose_errors", &[]),
     ("server_error_on_malformed_input", "crm_verbose_errors", &[]),
     ("dangerous_methods", "banner_leaky", &[]),
+    ("state_changing_get", "stockroom_api", &["--active"]),
     ("sql_injection", "catalog_fastapi", &[]),
     ("server_version_disclosure", "werkzeug_api", &[]),
     ("powered_by_disclosure", "banner_leaky", &[]),
@@ -60,6 +61,11 @@ const TRIGGERS: &[(&str, &str, &[&str])] = &[
     ("bola_id_enumeration", "roles_api", &["--identity", "alice=bearer:alice-token-7Hq2xR9kLm4pW3"]),
     ("bola_cross_identity", "roles_api", ROLES_ACTIVE),
     ("mass_assignment", "roles_api", ROLES_ACTIVE),
+    ("jwt_none_algorithm", "payslip_jwt_none", &["--config", "{PAYSLIP}"]),
+    ("jwt_signature_not_verified", "payslip_jwt_unverified", &["--config", "{PAYSLIP}"]),
+    ("jwt_weak_secret", "payslip_jwt_weak", &["--config", "{PAYSLIP}"]),
+    ("jwt_expired_accepted", "payslip_jwt_weak", &["--config", "{PAYSLIP}"]),
+    ("user_enumeration", "payslip_login_leaky", &["--config", "{PAYSLIP}", "--active"]),
     ("bola_cross_identity_write", "teamboard_api", TEAMBOARD_ACTIVE),
     ("bfla_privileged_write", "teamboard_api", TEAMBOARD_ACTIVE),
 ];
@@ -110,13 +116,33 @@ timestamp_header = "X-Timestamp"
 nonce_header = "X-Nonce"
 "#;
 
+/// Two employees of the Payslip API (payslip_*.py), logging in for their bearer JWTs.
+const PAYSLIP_CONFIG: &str = r#"
+[[identity]]
+name = "alice"
+[identity.login]
+url = "/api/auth/login"
+body = { username = "alice", password = "Alice-Payroll-2024!" }
+token_pointer = "/access_token"
+
+[[identity]]
+name = "bob"
+[identity.login]
+url = "/api/auth/login"
+body = { username = "bob", password = "Bob-Payroll-2024!" }
+token_pointer = "/access_token"
+"#;
+
 #[test]
 fn every_check_is_documented_and_triggered_by_a_target() {
     let hmac_config = std::env::temp_dir().join(format!("leakprobe-registry-{}.toml", std::process::id()));
     std::fs::write(&hmac_config, HMAC_CONFIG).expect("config");
+    let payslip_config = std::env::temp_dir().join(format!("leakprobe-registry-payslip-{}.toml", std::process::id()));
+    std::fs::write(&payslip_config, PAYSLIP_CONFIG).expect("config");
     let targets_dir = repo_root().join("tests/targets");
     let expand = |arg: &str| {
         arg.replace("{HMAC}", hmac_config.to_str().expect("utf8"))
+            .replace("{PAYSLIP}", payslip_config.to_str().expect("utf8"))
             .replace("{TARGETS}", targets_dir.to_str().expect("utf8"))
     };
 
@@ -166,4 +192,5 @@ fn every_check_is_documented_and_triggered_by_a_target() {
         });
     }
     let _ = std::fs::remove_file(hmac_config);
+    let _ = std::fs::remove_file(payslip_config);
 }

@@ -1,7 +1,5 @@
 //! `authentication`: what the API gives to callers without (valid) credentials, and how it
 //! handles the credentials it gets. These checks need at least one `--identity`.
-use std::collections::BTreeSet;
-
 use futures::future::BoxFuture;
 use futures::stream::{self, StreamExt};
 use leakprobe_detect::PiiType;
@@ -12,6 +10,7 @@ use crate::context::ScanContext;
 use crate::identity::Credential;
 use crate::report::{Category, Confidence, Severity};
 use crate::schedule::SkipReason;
+use crate::survey::{refused, same_data, Class, Entry};
 
 pub static UNAUTHENTICATED_ACCESS: CheckInfo = CheckInfo {
     id: "unauthenticated_access",
@@ -46,37 +45,6 @@ pub static CREDENTIAL_ECHO: CheckInfo = CheckInfo {
 /// Where APIs commonly accept keys in the URL.
 const QUERY_KEY_NAMES: [&str; 5] = ["api_key", "apikey", "key", "access_token", "token"];
 
-/// True when `other` carries the same data as `reference`: identical bodies, or JSON with the
-/// same shape (keys) and the same identifying values.
-pub fn same_data(reference: &Exchange, other: &Exchange) -> bool {
-    if !other.is_success() || other.body.is_empty() {
-        return false;
-    }
-    if reference.body == other.body {
-        return true;
-    }
-    let (Ok(a), Ok(b)) = (
-        serde_json::from_slice::<serde_json::Value>(&reference.body),
-        serde_json::from_slice::<serde_json::Value>(&other.body),
-    ) else {
-        return false;
-    };
-    let first = |v: &serde_json::Value| match v {
-        serde_json::Value::Array(items) => items.first().cloned().unwrap_or_default(),
-        other => other.clone(),
-    };
-    let (a, b) = (first(&a), first(&b));
-    let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else { return false };
-    let keys_match = a.keys().collect::<BTreeSet<_>>() == b.keys().collect::<BTreeSet<_>>();
-    let ids_match =
-        ["id", "user_id", "email", "username"].iter().any(|k| a.get(*k).is_some() && a.get(*k) == b.get(*k));
-    keys_match && ids_match
-}
-
-fn refused(ex: &Exchange) -> bool {
-    matches!(ex.status, Some(401 | 403))
-}
-
 struct Comparison {
     path: String,
     authed: std::sync::Arc<Exchange>,
@@ -92,24 +60,37 @@ fn unauthenticated_access(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
             return Vec::new();
         };
         let name = name.as_str();
-        // As the identity and with a broken credential (the anonymous answer is discovery's).
-        let paths: Vec<String> =
-            ctx.plan_costing(&UNAUTHENTICATED_ACCESS, candidates, 2).into_iter().map(|e| e.sample_path()).collect();
-        let comparisons: Vec<Comparison> = stream::iter(paths)
-            .map(|path| async move {
-                let authed = ctx.client.send(Probe::get(path.clone()).as_identity(name)).await.ok()?;
-                // Scripts, styles and fonts are served to everybody by design: not data.
-                if !authed.is_success() || ctx.soft404.is_not_found(&authed) || crate::content::is_static_asset(&authed)
-                {
-                    return None;
+        // As the identity and anonymously: the survey's; with a broken credential: this check's.
+        let surveyed = ctx.survey.entries.iter().map(|e| &e.endpoint);
+        let granted: std::collections::BTreeSet<String> =
+            ctx.plan_costing(&UNAUTHENTICATED_ACCESS, surveyed, 1).into_iter().map(|e| e.template.clone()).collect();
+        let entries: Vec<&Entry> =
+            ctx.survey.entries.iter().filter(|e| granted.contains(&e.endpoint.template)).collect();
+        // Indices, not borrowed entries: closures over `&&Entry` trip the higher-ranked lifetime
+        // inference of `Send` futures.
+        let comparisons: Vec<Comparison> = stream::iter(0..entries.len())
+            .map(|i| {
+                let entry = entries[i];
+                async move {
+                    let authed = entry.view(&ctx.survey, Some(name))?;
+                    // Scripts, styles and fonts are served to everybody by design: not data.
+                    if authed.class != Class::Ok || crate::content::is_static_asset(&authed.exchange) {
+                        return None;
+                    }
+                    let anonymous = entry.view(&ctx.survey, None)?;
+                    let path = entry.path.clone();
+                    let broken = ctx
+                        .client
+                        .send(Probe::get(path.clone()).as_identity(name).auth(AuthMode::BrokenCredential))
+                        .await
+                        .ok()?;
+                    Some(Comparison {
+                        path,
+                        authed: authed.exchange.clone(),
+                        anonymous: anonymous.exchange.clone(),
+                        broken,
+                    })
                 }
-                let anonymous = ctx.client.send(Probe::get(path.clone())).await.ok()?;
-                let broken = ctx
-                    .client
-                    .send(Probe::get(path.clone()).as_identity(name).auth(AuthMode::BrokenCredential))
-                    .await
-                    .ok()?;
-                Some(Comparison { path, authed, anonymous, broken })
             })
             .buffer_unordered(ctx.config.concurrency.max(1))
             .filter_map(|c| async move { c })

@@ -15,7 +15,6 @@ use futures::stream::{self, StreamExt};
 use reqwest::Method;
 use serde_json::Value;
 
-use super::bola::{critical_pii, has_content, json_body};
 use super::{CheckInfo, Hit, Runner, Status};
 use crate::client::{status, Exchange, Probe};
 use crate::context::ScanContext;
@@ -24,6 +23,7 @@ use crate::identity::Identity;
 use crate::inventory::Endpoint;
 use crate::report::{Category, Confidence, Severity};
 use crate::soft404;
+use crate::survey::{count_leaves, critical_pii, denial, has_content, json_body, refused, substantive};
 
 pub static ADMIN_FUNCTION: CheckInfo = CheckInfo {
     id: "admin_function_exposed",
@@ -70,19 +70,6 @@ const MAX_LOW_IDENTITIES: usize = 2;
 const OVERRIDE_HEADERS: [&str; 3] = ["X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override"];
 /// An id no real object has, so a tunnelled DELETE or PUT that gets through changes nothing.
 const ABSENT_ID: &str = "2147400001";
-/// Words of a refusal that some APIs send with a 200.
-const DENIAL_WORDS: [&str; 9] = [
-    "forbidden",
-    "unauthorized",
-    "not authorized",
-    "access denied",
-    "permission",
-    "login required",
-    "not allowed",
-    "admin role required",
-    "insufficient",
-];
-
 /// Why an endpoint is taken for an administrative function.
 #[derive(Debug, Clone)]
 enum Reason {
@@ -124,14 +111,6 @@ fn callers(ctx: &ScanContext) -> Callers {
     }
 }
 
-fn get_as(path: &str, identity: Option<&Identity>) -> Probe {
-    let probe = Probe::get(path.to_string());
-    match identity {
-        Some(i) => probe.as_identity(&i.name),
-        None => probe,
-    }
-}
-
 /// One GET endpoint as every caller sees it.
 struct View {
     endpoint: Endpoint,
@@ -142,32 +121,30 @@ struct View {
     reasons: Vec<Reason>,
 }
 
-/// Reads every GET endpoint as the admin, each low-privilege identity and anonymously, and says
-/// which are administrative functions. Both checks call it; the client's cache sends each request
-/// once.
-async fn survey(ctx: &ScanContext, check: &'static CheckInfo, who: &Callers) -> Vec<View> {
-    // The anonymous GET of each sample is discovery's, already fetched.
-    let callers = usize::from(who.admin.is_some()) + who.low.len();
-    let get = ctx.inventory.endpoints().filter(|e| e.methods.contains("GET"));
-    let endpoints: Vec<Endpoint> = ctx.plan_costing(check, get, callers).into_iter().cloned().collect();
-    let mut views: Vec<View> = stream::iter(endpoints)
-        .map(|endpoint| async move {
-            let path = endpoint.sample_path();
-            let admin = match &who.admin {
-                Some(a) => ctx.client.send(get_as(&path, Some(a))).await.ok(),
-                None => None,
-            };
-            let anonymous = ctx.client.send(get_as(&path, None)).await.ok();
-            let mut low = Vec::new();
-            for identity in &who.low {
-                low.push((identity.clone(), ctx.client.send(get_as(&path, Some(identity))).await.ok()));
-            }
-            let reasons = static_reasons(ctx, &endpoint);
-            View { endpoint, path, admin, anonymous, low, reasons }
+/// Every GET endpoint as the admin, each low-privilege identity and anonymous callers saw it in
+/// the survey ([`crate::survey`]), with the reasons it is taken for an administrative function.
+fn views(ctx: &ScanContext, check: &'static CheckInfo, who: &Callers) -> Vec<View> {
+    let survey = &ctx.survey;
+    // Nothing new to send: the survey read every endpoint as every caller.
+    let endpoints = survey.entries.iter().map(|e| &e.endpoint);
+    let granted: BTreeSet<String> =
+        ctx.plan_costing(check, endpoints, 0).into_iter().map(|e| e.template.clone()).collect();
+    let answer = |entry: &crate::survey::Entry, caller: Option<&str>| {
+        entry.view(survey, caller).map(|v| Arc::clone(&v.exchange))
+    };
+    let mut views: Vec<View> = survey
+        .entries
+        .iter()
+        .filter(|e| granted.contains(&e.endpoint.template))
+        .map(|entry| View {
+            endpoint: entry.endpoint.clone(),
+            path: entry.path.clone(),
+            admin: who.admin.as_ref().and_then(|a| answer(entry, Some(&a.name))),
+            anonymous: answer(entry, None),
+            low: who.low.iter().map(|i| (i.clone(), answer(entry, Some(&i.name)))).collect(),
+            reasons: static_reasons(ctx, &entry.endpoint),
         })
-        .buffer_unordered(ctx.config.concurrency.max(1))
-        .collect()
-        .await;
+        .collect();
     views.sort_by(|a, b| a.endpoint.template.cmp(&b.endpoint.template));
 
     // Role differential: what the admin gets and every low-privilege identity is refused.
@@ -228,38 +205,6 @@ fn privileged_segment(segment: &str) -> bool {
     PRIVILEGED_SEGMENTS.iter().any(|p| crate::words::segment_is(segment, p))
 }
 
-fn refused(ex: &Exchange) -> bool {
-    matches!(ex.status, Some(401 | 403))
-}
-
-/// A 2xx whose body is a refusal ("forbidden", a login form).
-fn denial(ex: &Exchange) -> bool {
-    let text = ex.text().to_ascii_lowercase();
-    let login_form = text.contains("<form") && text.contains("type=\"password\"");
-    login_form || (ex.body.len() < 400 && DENIAL_WORDS.iter().any(|w| text.contains(w)))
-}
-
-/// Enough in the body to be a function's result, not a health ping (`{"status": "ok"}`).
-fn substantive(ex: &Exchange) -> bool {
-    match json_body(ex) {
-        Some(json) => count_leaves(&json, 0) >= 2,
-        None if ex.is_html() => ex.body.len() > 256,
-        None => ex.text().lines().filter(|l| !l.trim().is_empty()).count() >= 2,
-    }
-}
-
-fn count_leaves(value: &Value, depth: usize) -> usize {
-    if depth > 8 {
-        return 0;
-    }
-    match value {
-        Value::Object(map) => map.values().map(|v| count_leaves(v, depth + 1)).sum(),
-        Value::Array(items) => items.iter().take(50).map(|v| count_leaves(v, depth + 1)).sum(),
-        Value::Null => 0,
-        _ => 1,
-    }
-}
-
 /// The same result as the admin's: identical bodies, or JSON of the same shape (same keys; for
 /// lists, as many entries), or text with as many lines.
 fn same_result(admin: &Exchange, other: &Exchange) -> bool {
@@ -292,7 +237,7 @@ fn as_who(identity: Option<&Identity>) -> String {
 fn admin_function_exposed(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
     Box::pin(async move {
         let who = callers(ctx);
-        let views = survey(ctx, &ADMIN_FUNCTION, &who).await;
+        let views = views(ctx, &ADMIN_FUNCTION, &who);
         let mut hits = Vec::new();
         for view in views.iter().filter(|v| !v.reasons.is_empty()) {
             let admin_view = view.admin.as_ref().filter(|a| has_content(ctx, a));
@@ -372,7 +317,7 @@ fn admin_function_exposed(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
 fn method_tampering(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
     Box::pin(async move {
         let who = callers(ctx);
-        let views = survey(ctx, &METHOD_TAMPERING, &who).await;
+        let views = views(ctx, &METHOD_TAMPERING, &who);
         let mut hits = Vec::new();
         // The first caller refused on each endpoint, and the admin's answer to compare with.
         let refused_views: Vec<(&View, Option<&Identity>)> = views

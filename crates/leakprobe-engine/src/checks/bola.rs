@@ -6,24 +6,26 @@
 //! status codes: a 200 that carries nobody's data, or the same public data for every id, is not an
 //! object the caller was denied.
 //!
-//! The helpers at the bottom (what counts as content, as the same object, as identifying values)
-//! are shared with the `bfla` and `property_authorization` checks.
+//! What each identity owns, and how every caller sees each endpoint, comes from the survey
+//! ([`crate::survey`]); this check sends only the object reads it alone needs. Ids go into path
+//! parameters and into id-like query parameters (`?account_id=`, `?user=`).
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use futures::stream::{self, StreamExt};
-use leakprobe_detect::PiiType;
-use serde_json::Value;
 
 use super::{CheckInfo, Hit, Runner, Status};
 use crate::client::{status, Exchange, Probe};
 use crate::context::ScanContext;
-use crate::discovery::links;
 use crate::identity::Identity;
 use crate::inventory::{Endpoint, ParamLocation};
 use crate::report::{Category, Confidence, Severity};
 use crate::schedule::SkipReason;
+use crate::survey::{
+    critical_pii, differs, has_content, identifying_summary, is_personal, last_param, owned_by, people_collection,
+    replace_last_param, same_object, slot_name, slot_value, slots, with_slot, Own, Slot,
+};
 
 pub static CROSS_IDENTITY: CheckInfo = CheckInfo {
     id: "bola_cross_identity",
@@ -45,83 +47,17 @@ pub static ID_ENUMERATION: CheckInfo = CheckInfo {
     runner: Runner::Active(id_enumeration),
 };
 
-/// Identities compared; more only multiply requests without finding more kinds of object.
-const MAX_IDENTITIES: usize = 4;
 /// Object paths tried per identity (links and ids from its own responses, spec examples).
 const MAX_CANDIDATES: usize = 10;
-/// Id values kept from one identity's own responses.
-const MAX_IDS: usize = 8;
 /// Neighbouring ids tried per template when enumerating: short ranges only.
 const NEIGHBOURS: [i64; 3] = [1, -1, 2];
-
-/// Keys whose values say whose object this is (compared after normalising: lower case, no `_`).
-const IDENTIFYING_KEYS: [&str; 14] = [
-    "id",
-    "userid",
-    "uid",
-    "uuid",
-    "username",
-    "login",
-    "email",
-    "accountid",
-    "customerid",
-    "memberid",
-    "ownerid",
-    "sub",
-    "profileid",
-    "createdby",
-];
-/// Keys that name an object's owner rather than the object itself.
-const OWNER_KEYS: [&str; 9] =
-    ["userid", "uid", "ownerid", "owner", "accountid", "customerid", "memberid", "createdby", "profileid"];
-/// Path segments naming collections of people: there, the object's own `id` is its person's id.
-const PERSON_SEGMENTS: [&str; 12] = [
-    "users",
-    "user",
-    "profiles",
-    "profile",
-    "members",
-    "accounts",
-    "customers",
-    "people",
-    "persons",
-    "employees",
-    "patients",
-    "students",
-];
-/// Keys that make an object personal even when the detector finds no PII in its values.
-const PERSONAL_KEYS: [&str; 12] = [
-    "email",
-    "phone",
-    "ssn",
-    "address",
-    "dateofbirth",
-    "dob",
-    "userid",
-    "ownerid",
-    "customerid",
-    "accountid",
-    "fullname",
-    "birthdate",
-];
-/// Wrappers APIs put single objects in (`{"data": {…}}`).
-const WRAPPERS: [&str; 8] = ["data", "result", "item", "user", "profile", "object", "record", "resource"];
-
-/// What one identity receives that nobody else does: the values that identify it, and the ids and
-/// links of its own objects.
-#[derive(Debug, Default)]
-struct Own {
-    values: BTreeSet<String>,
-    /// `(normalised key, value)`, most telling first.
-    ids: Vec<(String, String)>,
-    links: Vec<String>,
-}
 
 /// An object path as one identity received it.
 struct Object {
     template: String,
     path: String,
-    /// The id in the path (its last parameter).
+    slot: Slot,
+    /// The id at the slot.
     id: String,
     reader: String,
     exchange: Arc<Exchange>,
@@ -131,15 +67,15 @@ struct Object {
 
 fn cross_identity(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
     Box::pin(async move {
-        let identities: Vec<Identity> = ctx.client.identities().into_iter().take(MAX_IDENTITIES).collect();
+        let identities: Vec<Identity> = ctx.survey.identities.clone();
         if identities.len() < 2 {
             ctx.skip(&CROSS_IDENTITY, SkipReason::NeedsTwoIdentities, templated(ctx));
             return Vec::new();
         }
-        let own = own_responses(ctx, &CROSS_IDENTITY, &identities).await;
+        let own = &ctx.survey.own;
         // Each identity reads, the others try it, anonymous tries it, a neighbour proves it distinct.
         let templates = ctx.plan_costing(&CROSS_IDENTITY, templated(ctx), 2 * identities.len() + 1);
-        let objects = read_objects(ctx, &templates, &identities, &own).await;
+        let objects = read_objects(ctx, &templates, &identities, own).await;
 
         let mut best: BTreeMap<String, (u8, Hit)> = BTreeMap::new();
         for object in &objects {
@@ -150,9 +86,10 @@ fn cross_identity(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
                 };
                 // The attacker's own values in it: the endpoint answers with the caller's own
                 // view, or the object is shared with them.
+                let attacker_values = own.get(&attacker.name).map(|o| o.values.clone()).unwrap_or_default();
                 if !has_content(ctx, &theirs)
                     || !same_object(&object.exchange, &theirs)
-                    || owned_by(&theirs, &own[&attacker.name].values, &object.template)
+                    || owned_by(&theirs, &attacker_values, &object.template)
                 {
                     continue;
                 }
@@ -201,9 +138,16 @@ fn cross_identity(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
                     pii_types: pii,
                     evidence,
                 };
+                // One finding per template, the best proof kept; the personal data of every
+                // instance merged.
                 let slot = best.entry(object.template.clone()).or_insert_with(|| (0, hit.clone()));
+                let mut merged: BTreeSet<_> = slot.1.pii_types.iter().chain(&hit.pii_types).copied().collect();
                 if rank > slot.0 || (rank == slot.0 && hit.severity > slot.1.severity) {
                     *slot = (rank, hit);
+                }
+                slot.1.pii_types = std::mem::take(&mut merged).into_iter().collect();
+                if slot.0 == 2 && critical_pii(&slot.1.pii_types) {
+                    slot.1.severity = Severity::Critical;
                 }
             }
         }
@@ -225,7 +169,7 @@ async fn distinct_object(ctx: &ScanContext, object: &Object, objects: &[Object])
         if id < 0 {
             continue;
         }
-        let path = replace_last_param(&object.template, &object.path, &id.to_string())?;
+        let path = with_slot(&object.template, &object.path, &object.slot, &id.to_string())?;
         let Ok(ex) = ctx.client.send(Probe::get(path.clone()).as_identity(&object.reader)).await else { continue };
         if has_content(ctx, &ex) && differs(&object.exchange, &object.id, &ex, &id.to_string()) {
             return Some(format!("{path} holds a different object"));
@@ -234,93 +178,8 @@ async fn distinct_object(ctx: &ScanContext, object: &Object, objects: &[Object])
     None
 }
 
-/// Reads every endpoint without path parameters as each identity and keeps, per identity, what
-/// only it receives.
-async fn own_responses(ctx: &ScanContext, check: &'static CheckInfo, identities: &[Identity]) -> BTreeMap<String, Own> {
-    let untemplated = ctx.inventory.endpoints().filter(|e| e.methods.contains("GET") && !e.has_path_params());
-    let paths: Vec<String> =
-        ctx.plan_costing(check, untemplated, identities.len()).into_iter().map(Endpoint::sample_path).collect();
-    let mut own: BTreeMap<String, Own> = identities.iter().map(|i| (i.name.clone(), Own::default())).collect();
-    // Per path: the anonymous answer, then each identity's (in `identities` order).
-    type Answer = Option<Arc<Exchange>>;
-    let views: Vec<(Answer, Vec<Answer>)> = stream::iter(paths)
-        .map(|path| async move {
-            let anonymous = ctx.client.send(Probe::get(path.clone())).await.ok();
-            let mut each = Vec::new();
-            for identity in identities {
-                each.push(ctx.client.send(Probe::get(path.clone()).as_identity(&identity.name)).await.ok());
-            }
-            (anonymous, each)
-        })
-        .buffer_unordered(ctx.config.concurrency.max(1))
-        .collect()
-        .await;
-    for (anonymous, each) in &views {
-        for (i, identity) in identities.iter().enumerate() {
-            let Some(mine) = each[i].as_ref().filter(|e| has_content(ctx, e)) else { continue };
-            let same_as =
-                |other: &Option<Arc<Exchange>>| other.as_ref().is_some_and(|o| o.is_success() && o.body == mine.body);
-            let others_differ = each.iter().enumerate().filter(|(j, _)| *j != i).any(|(_, o)| !same_as(o));
-            if same_as(anonymous) || (identities.len() > 1 && !others_differ) {
-                continue;
-            }
-            let entry = own.get_mut(&identity.name).expect("every identity has an entry");
-            collect_own(ctx, mine, entry);
-        }
-    }
-    own
-}
-
-fn collect_own(ctx: &ScanContext, ex: &Exchange, own: &mut Own) {
-    for link in links::from_body(ex, ctx.client.base()) {
-        let path = link.split('?').next().unwrap_or(&link).to_string();
-        if ctx.inventory.template_of(&path).contains('{') && !own.links.contains(&path) {
-            own.links.push(path);
-        }
-    }
-    let Some(json) = json_body(ex) else { return };
-    let top = unwrap(&json);
-    for (key, value) in identifying_values(top) {
-        own.values.insert(value.clone());
-        if own.ids.len() < MAX_IDS && !own.ids.iter().any(|(_, v)| *v == value) && id_shaped(&value) {
-            own.ids.push((key, value));
-        }
-    }
-    let mut nested = Vec::new();
-    nested_ids(&json, 0, &mut nested);
-    for (key, value) in nested {
-        if own.ids.len() < MAX_IDS && !own.ids.iter().any(|(_, v)| *v == value) {
-            own.ids.push((key, value));
-        }
-    }
-}
-
-/// Id values anywhere in a body (`id`, `*_id`, `*Id`, `uuid`), shallow first.
-fn nested_ids(value: &Value, depth: usize, out: &mut Vec<(String, String)>) {
-    if depth > 3 || out.len() >= MAX_IDS {
-        return;
-    }
-    match value {
-        Value::Object(map) => {
-            for (key, v) in map {
-                let k = normalise(key);
-                if (k == "id" || k.ends_with("id") || k == "uuid") && !matches!(v, Value::Object(_) | Value::Array(_)) {
-                    if let Some(text) = scalar(v).filter(|t| id_shaped(t)) {
-                        out.push((k, text));
-                    }
-                }
-            }
-            for v in map.values() {
-                nested_ids(v, depth + 1, out);
-            }
-        }
-        Value::Array(items) => items.iter().take(20).for_each(|v| nested_ids(v, depth + 1, out)),
-        _ => {}
-    }
-}
-
 /// Object paths to try for each identity, read as that identity: links from its own responses,
-/// its ids in templated endpoints (best-matching templates first), and the spec's examples.
+/// its ids in the id slots of templated endpoints (best-matching first), and the samples.
 async fn read_objects(
     ctx: &ScanContext,
     templates: &[&Endpoint],
@@ -329,38 +188,49 @@ async fn read_objects(
 ) -> Vec<Object> {
     // Room for one try per planned template beyond the links, however many were planned.
     let per_identity = MAX_CANDIDATES.max(templates.len() + MAX_CANDIDATES / 2);
-    let mut tries: Vec<(String, String)> = Vec::new();
+    let empty = Own::default();
+    let mut tries: Vec<(String, String, Slot, String)> = Vec::new();
     for identity in identities {
-        let mine = &own[&identity.name];
-        let mut paths: Vec<String> = mine.links.iter().take(MAX_CANDIDATES / 2).cloned().collect();
-        let mut ranked: Vec<(u8, String)> = Vec::new();
+        let mine = own.get(&identity.name).unwrap_or(&empty);
+        let mut paths: Vec<(String, Slot)> =
+            mine.links.iter().take(MAX_CANDIDATES / 2).map(|l| (l.clone(), Slot::Path)).collect();
+        let mut ranked: Vec<(u8, String, Slot)> = Vec::new();
         for endpoint in templates {
-            for (key, value) in &mine.ids {
-                if !fits(endpoint, value) {
-                    continue;
-                }
-                if let Some(path) = replace_last_param(&endpoint.template, &endpoint.sample_path(), value) {
-                    ranked.push((affinity(&endpoint.template, key), path));
+            for slot in slots(endpoint) {
+                for (key, value) in &mine.ids {
+                    if !fits(endpoint, &slot, value) {
+                        continue;
+                    }
+                    if let Some(path) = with_slot(&endpoint.template, &endpoint.sample_path(), &slot, value) {
+                        ranked.push((affinity(&endpoint.template, &slot, key), path, slot.clone()));
+                    }
                 }
             }
         }
         ranked.sort_by_key(|r| std::cmp::Reverse(r.0));
-        paths.extend(ranked.into_iter().map(|(_, p)| p));
-        paths.extend(templates.iter().map(|e| e.sample_path()));
+        paths.extend(ranked.into_iter().map(|(_, p, s)| (p, s)));
+        for endpoint in templates {
+            if let Some(slot) = slots(endpoint).into_iter().next() {
+                paths.push((endpoint.sample_path(), slot));
+            }
+        }
         let mut seen = BTreeSet::new();
-        paths.retain(|p| seen.insert(p.clone()));
-        tries.extend(paths.into_iter().take(per_identity).map(|p| (identity.name.clone(), p)));
+        paths.retain(|(p, _)| seen.insert(p.clone()));
+        tries.extend(paths.into_iter().take(per_identity).map(|(p, s)| {
+            let template = ctx.inventory.template_of(p.split('?').next().unwrap_or(&p));
+            (identity.name.clone(), p, s, template)
+        }));
     }
     let fetched: Vec<Option<Object>> = stream::iter(tries)
-        .map(|(reader, path)| async move {
+        .map(|(reader, path, slot, template)| async move {
             let ex = ctx.client.send(Probe::get(path.clone()).as_identity(&reader)).await.ok()?;
             if !has_content(ctx, &ex) {
                 return None;
             }
-            let template = ctx.inventory.template_of(&path);
-            let id = last_param(&template, &path)?;
-            let owned = owned_by(&ex, &own[&reader].values, &template);
-            Some(Object { template, path, id, reader, exchange: ex, owned })
+            let id = slot_value(&template, &slot, &path)?;
+            let values = own.get(&reader).map(|o| o.values.clone()).unwrap_or_default();
+            let owned = owned_by(&ex, &values, &template);
+            Some(Object { template, path, slot, id, reader, exchange: ex, owned })
         })
         .buffer_unordered(ctx.config.concurrency.max(1))
         .collect()
@@ -372,30 +242,42 @@ async fn read_objects(
     objects
 }
 
-/// GET endpoints that address objects by id.
+/// GET endpoints that address objects by id, in a path parameter or an id-like query parameter.
 fn templated(ctx: &ScanContext) -> impl Iterator<Item = &Endpoint> {
-    ctx.inventory.endpoints().filter(|e| e.methods.contains("GET") && e.has_path_params())
+    ctx.inventory
+        .endpoints()
+        .filter(|e| e.methods.contains("GET") && !slots(e).is_empty() && !crate::words::names_state_change(&e.template))
 }
 
-/// Whether an id value may go into the endpoint's (last) path parameter.
-fn fits(endpoint: &Endpoint, value: &str) -> bool {
-    let Some(name) = last_param_name(&endpoint.template) else { return false };
+/// Whether an id value may go into the slot.
+fn fits(endpoint: &Endpoint, slot: &Slot, value: &str) -> bool {
+    let Some(name) = slot_name(&endpoint.template, slot) else { return false };
     let numeric = value.bytes().all(|b| b.is_ascii_digit());
-    let declared = endpoint.params.iter().find(|p| p.location == ParamLocation::Path && p.name == name);
+    let location = if matches!(slot, Slot::Path) { ParamLocation::Path } else { ParamLocation::Query };
+    let declared = endpoint.params.iter().find(|p| p.location == location && p.name == name);
     match declared.and_then(|p| p.kind.as_deref()) {
         Some("integer" | "number") => numeric,
         _ => true,
     }
 }
 
-/// How well an id's key matches the template: `user_id` into `/users/{id}` first.
-fn affinity(template: &str, key: &str) -> u8 {
+/// How well an id's key matches the slot: `user_id` into `/users/{id}` or `?user_id=` first.
+fn affinity(template: &str, slot: &Slot, key: &str) -> u8 {
+    let name = slot_name(template, slot).map(crate::survey::normalise).unwrap_or_default();
+    let stem = key.strip_suffix("id").unwrap_or(key);
+    let named =
+        name == key || (!stem.is_empty() && name.len() > 2 && (name.starts_with(stem) || stem.starts_with(&name)));
+    if named && name != "id" {
+        return 3;
+    }
+    if let Slot::Query(_) = slot {
+        return u8::from(key == "id");
+    }
     let collection =
         template.split('/').rev().skip_while(|s| !s.starts_with('{')).nth(1).unwrap_or("").to_ascii_lowercase();
-    let stem = key.strip_suffix("id").unwrap_or(key);
     if !stem.is_empty() && collection.starts_with(stem) {
         3
-    } else if key == "id" && PERSON_SEGMENTS.contains(&collection.as_str()) {
+    } else if key == "id" && people_collection(&collection) {
         2
     } else if key == "id" {
         1
@@ -406,7 +288,7 @@ fn affinity(template: &str, key: &str) -> u8 {
 
 fn id_enumeration(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
     Box::pin(async move {
-        let identities = ctx.client.identities();
+        let identities = &ctx.survey.identities;
         if identities.len() >= 2 {
             return Vec::new(); // bola_cross_identity has the stronger proof
         }
@@ -414,13 +296,7 @@ fn id_enumeration(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
         if caller.as_ref().is_some_and(Identity::is_admin) {
             return Vec::new(); // an admin may read everybody's objects
         }
-        let own = match &caller {
-            Some(identity) => own_responses(ctx, &ID_ENUMERATION, std::slice::from_ref(identity))
-                .await
-                .remove(&identity.name)
-                .unwrap_or_default(),
-            None => Own::default(),
-        };
+        let own = caller.as_ref().map(|i| ctx.survey.own_of(&i.name)).unwrap_or_default();
         let name = caller.as_ref().map(|i| i.name.clone());
         let as_caller = |path: String| {
             let probe = Probe::get(path);
@@ -430,7 +306,8 @@ fn id_enumeration(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
             }
         };
         let mut hits = Vec::new();
-        for endpoint in ctx.plan_costing(&ID_ENUMERATION, templated(ctx), NEIGHBOURS.len()) {
+        let with_path_ids = templated(ctx).filter(|e| e.has_path_params());
+        for endpoint in ctx.plan_costing(&ID_ENUMERATION, with_path_ids, NEIGHBOURS.len()) {
             let Some(base) = base_id(endpoint, &own) else { continue };
             let Some(base_path) = replace_last_param(&endpoint.template, &endpoint.sample_path(), &base.to_string())
             else {
@@ -488,7 +365,7 @@ fn id_enumeration(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
 fn base_id(endpoint: &Endpoint, own: &Own) -> Option<i64> {
     let numeric = |v: &str| v.parse::<i64>().ok().filter(|n| *n >= 0 && v.len() <= 12);
     let mut owned: Vec<(u8, i64)> =
-        own.ids.iter().filter_map(|(k, v)| Some((affinity(&endpoint.template, k), numeric(v)?))).collect();
+        own.ids.iter().filter_map(|(k, v)| Some((affinity(&endpoint.template, &Slot::Path, k), numeric(v)?))).collect();
     owned.sort_by_key(|o| std::cmp::Reverse(o.0));
     owned
         .first()
@@ -497,267 +374,17 @@ fn base_id(endpoint: &Endpoint, own: &Own) -> Option<i64> {
         .or_else(|| last_param(&endpoint.template, &endpoint.sample_path()).and_then(|v| numeric(&v)))
 }
 
-// ---- shared helpers ----
-
-/// A 2xx answer with something in it: not the soft-404, not `{}`, `[]`, `null` or blank.
-pub(super) fn has_content(ctx: &ScanContext, ex: &Exchange) -> bool {
-    if !ex.is_success() || ctx.soft404.is_not_found(ex) {
-        return false;
-    }
-    let text = ex.text();
-    let trimmed = text.trim();
-    !matches!(trimmed, "" | "{}" | "[]" | "null" | "\"\"")
-}
-
-pub(super) fn json_body(ex: &Exchange) -> Option<Value> {
-    let first = ex.body.iter().find(|b| !b.is_ascii_whitespace())?;
-    if !matches!(first, b'{' | b'[') {
-        return None;
-    }
-    serde_json::from_slice(&ex.body).ok()
-}
-
-/// The object inside a single-key wrapper (`{"data": {…}}`), else the value itself.
-pub(super) fn unwrap(value: &Value) -> &Value {
-    if let Value::Object(map) = value {
-        if map.len() == 1 {
-            if let Some((key, inner)) = map.iter().next() {
-                if inner.is_object() && WRAPPERS.contains(&normalise(key).as_str()) {
-                    return inner;
-                }
-            }
-        }
-    }
-    value
-}
-
-/// Lower case, letters and digits only: `user_id`, `userId` and `User-ID` are one key.
-pub(super) fn normalise(key: &str) -> String {
-    key.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
-}
-
-fn scalar(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) if !s.is_empty() && s.len() <= 256 => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-/// `(normalised key, value)` of the identifying fields at the top of an object.
-pub(super) fn identifying_values(value: &Value) -> Vec<(String, String)> {
-    let Value::Object(map) = value else { return Vec::new() };
-    map.iter()
-        .filter_map(|(k, v)| {
-            let k = normalise(k);
-            (IDENTIFYING_KEYS.contains(&k.as_str())).then_some(())?;
-            Some((k, scalar(v)?))
-        })
-        .collect()
-}
-
-/// Plausible as an id in a path: digits, a UUID, or a short token without spaces, slashes or `@`.
-fn id_shaped(value: &str) -> bool {
-    (1..=64).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-/// True when two answers carry the same object: identical bodies, or JSON objects whose
-/// identifying fields (id, e-mail, username…) present in both all agree.
-pub(super) fn same_object(a: &Exchange, b: &Exchange) -> bool {
-    if a.body == b.body {
-        return true;
-    }
-    let (Some(x), Some(y)) = (json_body(a), json_body(b)) else { return false };
-    let (x, y) = (identifying_values(unwrap(&x)), identifying_values(unwrap(&y)));
-    let shared: Vec<bool> =
-        x.iter().filter_map(|(k, v)| y.iter().find(|(k2, _)| k2 == k).map(|(_, w)| w == v)).collect();
-    !shared.is_empty() && shared.iter().all(|same| *same)
-}
-
-/// True when two objects of one template differ beyond echoing their own ids.
-fn differs(a: &Exchange, id_a: &str, b: &Exchange, id_b: &str) -> bool {
-    let (la, lb) = (leaves(a, id_a), leaves(b, id_b));
-    !la.is_empty() && !lb.is_empty() && la != lb
-}
-
-/// The body's `(path, value)` leaves, without those that only repeat the id the path asked for.
-fn leaves(ex: &Exchange, id: &str) -> BTreeSet<(String, String)> {
-    let mut out = BTreeSet::new();
-    match json_body(ex) {
-        Some(json) => walk_leaves(&json, String::new(), id, &mut out),
-        None => {
-            let text = ex.text().replace(id, "{id}");
-            out.insert((String::new(), text));
-        }
-    }
-    out
-}
-
-fn walk_leaves(value: &Value, path: String, id: &str, out: &mut BTreeSet<(String, String)>) {
-    if out.len() > 2_000 {
-        return;
-    }
-    match value {
-        Value::Object(map) => map.iter().for_each(|(k, v)| walk_leaves(v, format!("{path}.{k}"), id, out)),
-        Value::Array(items) => {
-            items.iter().enumerate().for_each(|(i, v)| walk_leaves(v, format!("{path}[{i}]"), id, out))
-        }
-        Value::Null => {}
-        other => {
-            let text = scalar(other).unwrap_or_else(|| other.to_string());
-            if text != id {
-                out.insert((path, text.replace(id, "{id}")));
-            }
-        }
-    }
-}
-
-/// The body carries one of the identity's own identifying values where an owner would be named:
-/// an e-mail or username anywhere identifying, an owner key (`user_id`, `owner_id`…), or the
-/// object's own `id` in a collection of people.
-fn owned_by(ex: &Exchange, values: &BTreeSet<String>, template: &str) -> bool {
-    if values.is_empty() {
-        return false;
-    }
-    let Some(json) = json_body(ex) else { return false };
-    let top = unwrap(&json);
-    let people = crate::words::segments(template).iter().any(|s| PERSON_SEGMENTS.contains(&s.as_str()));
-    identifying_values(top).iter().any(|(key, value)| {
-        let telling = key == "email"
-            || key == "username"
-            || key == "login"
-            || key == "uuid"
-            || OWNER_KEYS.contains(&key.as_str());
-        values.contains(value) && (telling || (key == "id" && people))
-    })
-}
-
-/// Personal keys at the object's top level (an e-mail, a phone, an owner id).
-fn is_personal(ex: &Exchange) -> bool {
-    let Some(json) = json_body(ex) else { return false };
-    let Value::Object(map) = unwrap(&json) else { return false };
-    map.iter().any(|(k, v)| !v.is_null() && PERSONAL_KEYS.contains(&normalise(k).as_str()))
-}
-
-/// The kinds whose exposure alone makes a finding critical.
-pub(super) fn critical_pii(types: &[PiiType]) -> bool {
-    use PiiType::*;
-    types.iter().any(|t| matches!(t, Ssn | CreditCard | NationalId | PasswordHash | Password | Iban | PrivateKey))
-}
-
-/// `email: a***@p***.me, id: 1` — what identifies the object, redacted for the report.
-fn identifying_summary(ctx: &ScanContext, ex: &Exchange) -> String {
-    let Some(json) = json_body(ex) else { return format!("{} bytes", ex.body.len()) };
-    let parts: Vec<String> = identifying_values(unwrap(&json))
-        .into_iter()
-        .take(3)
-        .map(
-            |(k, v)| {
-                if k == "email" {
-                    format!("{k}: {}", ctx.redact(PiiType::Email, &v))
-                } else {
-                    format!("{k}: {v}")
-                }
-            },
-        )
-        .collect();
-    if parts.is_empty() {
-        format!("{} bytes", ex.body.len())
-    } else {
-        parts.join(", ")
-    }
-}
-
-fn last_param_name(template: &str) -> Option<&str> {
-    template.split('/').rev().find(|s| s.starts_with('{') && s.ends_with('}')).map(|s| &s[1..s.len() - 1])
-}
-
-/// The concrete value of the template's last parameter in `path`.
-fn last_param(template: &str, path: &str) -> Option<String> {
-    let path = path.split('?').next().unwrap_or(path);
-    let (ts, ps): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), path.split('/').collect());
-    if ts.len() != ps.len() {
-        return None;
-    }
-    ts.iter().zip(&ps).rev().find(|(t, _)| t.starts_with('{')).map(|(_, p)| (*p).to_string())
-}
-
-/// `sample` (a concrete path of `template`) with its last parameter set to `value`.
-fn replace_last_param(template: &str, sample: &str, value: &str) -> Option<String> {
-    let sample = sample.split('?').next().unwrap_or(sample);
-    let ts: Vec<&str> = template.split('/').collect();
-    let mut ps: Vec<String> = sample.split('/').map(str::to_string).collect();
-    if ts.len() != ps.len() {
-        return None;
-    }
-    let index = ts.iter().rposition(|t| t.starts_with('{'))?;
-    ps[index] = value.to_string();
-    Some(ps.join("/"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn last_params_are_found_and_replaced() {
-        assert_eq!(last_param("/api/users/{id}/orders/{order_id}", "/api/users/1/orders/7").as_deref(), Some("7"));
-        assert_eq!(replace_last_param("/api/users/{id}", "/api/users/1", "2").as_deref(), Some("/api/users/2"));
-        assert_eq!(replace_last_param("/api/users/{id}", "/api/users", "2"), None);
-        assert_eq!(last_param_name("/a/{x}/b/{y}"), Some("y"));
-    }
-
-    #[test]
-    fn ids_go_to_the_templates_they_name() {
-        assert!(affinity("/api/users/{user_id}", "userid") > affinity("/api/orders/{id}", "userid"));
-        assert!(affinity("/profiles/{id}", "id") > affinity("/products/{id}", "id"));
-        assert!(id_shaped("3f9c2b1e-8d4a-4c6f-9b2e-1a7d5e3c9f01"));
-        assert!(!id_shaped("a b") && !id_shaped("x@y.z") && !id_shaped(""));
-    }
-
-    fn answer(status: u16, body: &str) -> Exchange {
-        Exchange::for_test("/x", Some(status), body)
-    }
-
-    #[test]
-    fn same_object_needs_agreeing_identifying_fields() {
-        let alice = answer(200, r#"{"id": 1, "email": "alice@proton.me", "ssn": "524-71-3386"}"#);
-        let alice_masked = answer(200, r#"{"data": {"id": 1, "email": "alice@proton.me", "ssn": "***"}}"#);
-        let bob = answer(200, r#"{"id": 2, "email": "bob@fastmail.com"}"#);
-        let anonymous_fields = answer(200, r#"{"title": "Spring", "items": []}"#);
-        assert!(same_object(&alice, &alice_masked));
-        assert!(!same_object(&alice, &bob));
-        assert!(!same_object(&alice, &anonymous_fields), "nothing identifying in common");
-    }
-
-    #[test]
-    fn id_echoes_and_identical_bodies_are_not_distinct_objects() {
-        let seven = answer(200, r#"{"id": 7, "stock": null}"#);
-        let eight = answer(200, r#"{"id": 8, "stock": null}"#);
-        assert!(!differs(&seven, "7", &eight, "8"), "only the id differs");
-        let featured = answer(200, r#"{"collection": "spring", "items": [{"sku": "A"}]}"#);
-        assert!(!differs(&featured, "1", &featured, "2"));
-        let alice = answer(200, r#"{"id": 1, "name": "Alice"}"#);
-        let bob = answer(200, r#"{"id": 2, "name": "Bob"}"#);
-        assert!(differs(&alice, "1", &bob, "2"));
-    }
-
-    #[test]
-    fn ownership_needs_a_telling_key() {
-        let values: BTreeSet<String> = ["1", "alice", "alice@proton.me"].into_iter().map(String::from).collect();
-        let profile = answer(200, r#"{"id": 1, "email": "alice@proton.me"}"#);
-        let order = answer(200, r#"{"id": 1, "total": "9.90"}"#);
-        let own_order = answer(200, r#"{"id": 77, "user_id": 1}"#);
-        assert!(owned_by(&profile, &values, "/api/users/{id}"));
-        assert!(!owned_by(&order, &values, "/api/orders/{id}"), "an order whose own id happens to be 1");
-        assert!(owned_by(&own_order, &values, "/api/orders/{id}"));
-    }
-
-    #[test]
-    fn wrappers_and_keys_normalise() {
-        let v: Value = serde_json::json!({"data": {"userId": 7, "Email": "a@b.c", "name": "x"}});
-        let mut ids = identifying_values(unwrap(&v));
-        ids.sort();
-        assert_eq!(ids, vec![("email".to_string(), "a@b.c".to_string()), ("userid".to_string(), "7".to_string())]);
+    fn ids_go_to_the_slots_they_name() {
+        let path = |t| affinity(t, &Slot::Path, "userid");
+        assert!(path("/api/users/{user_id}") > path("/api/orders/{id}"));
+        assert!(affinity("/profiles/{id}", &Slot::Path, "id") > affinity("/products/{id}", &Slot::Path, "id"));
+        assert_eq!(affinity("/accounts/{account_number}", &Slot::Path, "accountnumber"), 3);
+        let query = Slot::Query("account_id".into());
+        assert!(affinity("/api/statements", &query, "accountid") > affinity("/api/statements", &query, "userid"));
     }
 }

@@ -12,6 +12,7 @@ mod encryption;
 mod error_disclosure;
 mod fingerprinting;
 mod input_validation;
+pub mod jwt;
 mod property_authorization;
 mod rate_limiting;
 mod sensitive_files;
@@ -19,6 +20,8 @@ mod signatures;
 mod spec_conformance;
 pub mod sql_injection;
 mod ssrf;
+mod state_change;
+mod user_enumeration;
 pub(crate) mod write_authorization;
 
 use futures::future::BoxFuture;
@@ -87,10 +90,16 @@ pub static CHECKS: &[&CheckInfo] = &[
     &error_disclosure::SQL_ERROR,
     &input_validation::MALFORMED_INPUT,
     &input_validation::DANGEROUS_METHODS,
+    &state_change::STATE_CHANGING_GET,
     &sql_injection::SQL_INJECTION,
     &authentication::UNAUTHENTICATED_ACCESS,
     &authentication::API_KEY_IN_QUERY,
     &authentication::CREDENTIAL_ECHO,
+    &jwt::JWT_NONE_ALGORITHM,
+    &jwt::JWT_SIGNATURE_NOT_VERIFIED,
+    &jwt::JWT_WEAK_SECRET,
+    &jwt::JWT_EXPIRED_ACCEPTED,
+    &user_enumeration::USER_ENUMERATION,
     &signatures::SIGNATURE_NOT_ENFORCED,
     &signatures::SIGNATURE_PARTIAL_COVERAGE,
     &signatures::SIGNATURE_REPLAY,
@@ -132,6 +141,10 @@ pub static CHECKS: &[&CheckInfo] = &[
     &property_authorization::SENSITIVE,
     &property_authorization::MASS_ASSIGNMENT,
 ];
+
+/// Checks that run alone after every other check has finished: they may change the target's data
+/// (with `--active`), which would falsify what the others compare.
+pub static RUN_LAST: &[&str] = &[state_change::STATE_CHANGING_GET.id];
 
 pub fn find(id: &str) -> Option<&'static CheckInfo> {
     CHECKS.iter().copied().find(|c| c.id == id)

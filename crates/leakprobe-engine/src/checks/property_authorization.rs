@@ -17,7 +17,6 @@ use rand::distr::{Alphanumeric, SampleString};
 use reqwest::Method;
 use serde_json::{Map, Value};
 
-use super::bola::{has_content, json_body, normalise, unwrap};
 use super::{CheckInfo, Hit, Runner, Status};
 use crate::client::{status, Exchange, Probe};
 use crate::context::ScanContext;
@@ -26,6 +25,7 @@ use crate::discovery::openapi::{Operation, Schema};
 use crate::inventory::Endpoint;
 use crate::report::{Category, Confidence, Severity};
 use crate::schedule::SkipReason;
+use crate::survey::{has_content, json_body, normalise, unwrap};
 
 pub static UNDECLARED: CheckInfo = CheckInfo {
     id: "undeclared_response_property",

@@ -18,6 +18,7 @@ use crate::context::ScanContext;
 use crate::inventory::{Endpoint, ParamLocation};
 use crate::report::{Category, Confidence, Severity};
 use crate::schedule::SkipReason;
+use crate::survey::Class;
 
 pub static MISSING_RATE_LIMIT: CheckInfo = CheckInfo {
     id: "missing_rate_limit",
@@ -427,34 +428,22 @@ fn placeholder(name: &str) -> String {
 /// The GET endpoint whose baseline answer carries the most kinds of personal data.
 fn personal_data_target(ctx: &ScanContext, skip: Option<&str>) -> Option<BurstTarget> {
     let base = ctx.client.base().clone();
-    let exchanges = ctx.client.exchanges();
     let mut best: Option<(usize, usize, BurstTarget)> = None;
-    // Reads what discovery already fetched: no request to budget, so every endpoint is looked at.
-    for endpoint in ctx.inventory.endpoints().filter(|e| e.methods.contains("GET")) {
-        let sample = endpoint.sample_path();
-        let Ok(url) = base.join(&sample) else {
+    // Reads the survey's anonymous answers: no request to budget, so every endpoint is looked at.
+    for entry in &ctx.survey.entries {
+        let Some(view) = entry.anonymous.as_ref() else { continue };
+        let ex = &view.exchange;
+        let Ok(url) = base.join(&entry.path) else {
             continue;
         };
-        // The baseline discovery already fetched (anonymously): no new request to choose.
-        let Some(ex) = exchanges.iter().find(|ex| {
-            ex.identity.is_none()
-                && ex.method == Method::GET
-                && ex.url.path() == url.path()
-                && ex.url.query() == url.query()
-        }) else {
-            continue;
-        };
-        if !ex.is_success() || ctx.soft404.is_not_found(ex) || throttle_signal(ex).is_some() {
+        if view.class != Class::Ok || throttle_signal(ex).is_some() || view.pii.is_empty() {
             continue;
         }
         let path = url.path().to_string();
         if skip == Some(path.as_str()) {
             continue;
         }
-        let pii = ctx.exposed_types(ex);
-        if pii.is_empty() {
-            continue;
-        }
+        let pii = view.pii.clone();
         let matches = ctx.detector.scan_bytes(&ex.body).len();
         if best.as_ref().is_none_or(|(t, m, _)| (pii.len(), matches) > (*t, *m)) {
             let query = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();

@@ -19,7 +19,6 @@ use futures::future::BoxFuture;
 use futures::stream::{self, StreamExt};
 use leakprobe_detect::PiiType;
 
-use super::authentication::same_data;
 use super::{CheckInfo, Hit, Runner, Status};
 use crate::client::{status, AuthMode, Exchange, Probe};
 use crate::context::ScanContext;
@@ -27,6 +26,7 @@ use crate::identity::Identity;
 use crate::inventory::{Endpoint, ParamLocation};
 use crate::report::{Category, Confidence, Severity};
 use crate::schedule::SkipReason;
+use crate::survey::{rejected as refused, same_data};
 
 pub static SIGNATURE_NOT_ENFORCED: CheckInfo = CheckInfo {
     id: "signature_not_enforced",
@@ -101,11 +101,6 @@ fn signing_identity(ctx: &ScanContext) -> Option<Identity> {
     ctx.client.identities().into_iter().find(|i| i.signer.is_some())
 }
 
-/// A 4xx: the server said no (401/403 mostly; some verifiers answer 400 or hide the route, 404).
-fn refused(ex: &Exchange) -> bool {
-    matches!(ex.status, Some(400..=499))
-}
-
 /// `ex` carries the data of `reference`, and is not the target's "no such path" page.
 fn accepted(ctx: &ScanContext, reference: &Exchange, ex: &Exchange) -> bool {
     same_data(reference, ex) && !ctx.soft404.is_not_found(ex)
@@ -141,7 +136,11 @@ async fn signed_endpoints(ctx: &ScanContext, check: &'static CheckInfo, name: &s
     stream::iter(endpoints)
         .map(|endpoint| async move {
             let path = endpoint.sample_path();
-            let signed = send(ctx, Probe::get(path.clone()).as_identity(name)).await?;
+            // The signed read is the survey's (sent once, cached); the variations are ours.
+            let signed = match ctx.survey.entry(&endpoint.template).and_then(|e| e.view(&ctx.survey, Some(name))) {
+                Some(view) => view.exchange.clone(),
+                None => send(ctx, Probe::get(path.clone()).as_identity(name)).await?,
+            };
             if !signed.is_success() || signed.body.is_empty() || ctx.soft404.is_not_found(&signed) {
                 return None;
             }

@@ -27,6 +27,7 @@ use crate::context::ScanContext;
 use crate::discovery::openapi::Operation;
 use crate::inventory::{fill_template, ParamLocation, Source};
 use crate::report::{Category, Confidence, Severity};
+use crate::survey::refused;
 
 pub static DECLARED_SECURITY_NOT_ENFORCED: CheckInfo = CheckInfo {
     id: "declared_security_not_enforced",
@@ -112,7 +113,14 @@ fn planned(ctx: &ScanContext, check: &'static CheckInfo, ops: Vec<Op>, per_op: u
 /// The anonymous answer for each operation (discovery fetched most of them already: cached; the
 /// client bounds concurrency).
 async fn anonymous_answers(ctx: &ScanContext, ops: Vec<Op>) -> Vec<(Op, Arc<Exchange>)> {
-    let answers = join_all(ops.iter().map(|op| ctx.client.send(Probe::get(op.path.clone())))).await;
+    let answers = join_all(ops.iter().map(|op| async move {
+        let surveyed = ctx.survey.entries.iter().find(|e| e.path == op.path).and_then(|e| e.anonymous.as_ref());
+        match surveyed {
+            Some(view) => Ok(view.exchange.clone()),
+            None => ctx.client.send(Probe::get(op.path.clone())).await,
+        }
+    }))
+    .await;
     ops.into_iter().zip(answers).filter_map(|(op, ex)| Some((op, ex.ok()?))).collect()
 }
 
@@ -129,10 +137,6 @@ fn serves_content(ctx: &ScanContext, ex: &Exchange) -> bool {
         Ok(Value::Null) => false,
         _ => true,
     }
-}
-
-fn refused(ex: &Exchange) -> bool {
-    matches!(ex.status, Some(401 | 403))
 }
 
 /// What an answer was, for evidence lines: status, content type and size, never content.

@@ -22,7 +22,6 @@ use futures::future::BoxFuture;
 use reqwest::Method;
 use serde_json::{Map, Value};
 
-use super::bola::{has_content, identifying_values, json_body, normalise, unwrap};
 use super::{CheckInfo, Hit, Runner, Status};
 use crate::client::{status, Exchange, Probe};
 use crate::context::ScanContext;
@@ -33,6 +32,7 @@ use crate::inventory::{fill_template, Endpoint, ParamLocation};
 use crate::report::{Category, Confidence, Severity};
 use crate::requests::{Body, WellFormed};
 use crate::schedule::SkipReason;
+use crate::survey::{has_content, identifying_values, json_body, normalise, unwrap};
 
 pub static CROSS_IDENTITY_WRITE: CheckInfo = CheckInfo {
     id: "bola_cross_identity_write",
