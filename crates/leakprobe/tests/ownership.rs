@@ -139,15 +139,7 @@ fn account_numbers_are_ids_in_a_fastapi_bank() {
     assert_default_scan_safe(&leaky, "/auth/token");
 
     let twin = scan("bank_fastapi_hardened", identities());
-    // `sensitive_property_exposure` takes an account number for bank data wherever it appears; a
-    // bank's own `/accounts` routes are where it belongs (the check knows `bank`, `payments`… as
-    // purposes, not `accounts`). Not an authorization finding; left to that check's owners.
-    let own_account_numbers = [
-        ("sensitive_property_exposure", "/accounts"),
-        ("sensitive_property_exposure", "/accounts/{account_number}"),
-        ("sensitive_property_exposure", "/accounts/{account_number}/transactions"),
-    ];
-    assert_clean("bank_fastapi_hardened", &twin.report, &own_account_numbers);
+    assert_clean("bank_fastapi_hardened", &twin.report, &[]);
     assert_default_scan_safe(&twin, "/auth/token");
 }
 
@@ -198,11 +190,9 @@ fn public_lists_that_name_authors_give_away_their_ids() {
 }
 
 /// Each target's state-changing GET (`regenerate`, `reset`, `cancel`, `publish`) is linked or
-/// declared where discovery finds it; a default scan must never call it. The survey and `bola`
-/// leave such paths alone; the other checks need the client's guard (issue 11 §5, the safety
-/// branch), so this runs once that is merged.
+/// declared where discovery finds it; a default scan must never call it, whichever phase or check
+/// would (the client's state guard).
 #[test]
-#[ignore = "needs the client's state-changing-GET guard from the safety branch (issue 11 §5)"]
 fn default_scans_never_call_state_changing_gets() {
     let pat = |name: &str, token: &str| vec![bearer(name, token)];
     let bank = vec![login("alice", "/auth/token", ALICE_PASSWORD, Some("/access_token"), None)];

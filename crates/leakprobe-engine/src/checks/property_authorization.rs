@@ -121,7 +121,20 @@ impl Class {
                 "compliance",
             ],
             Class::Card => &["payment", "payments", "card", "cards", "billing", "wallet", "checkout"],
-            Class::Bank => &["payout", "payouts", "bank", "banking", "billing", "payment", "payments", "transfers"],
+            // A bank's own accounts, statements and transactions name the account they are about.
+            Class::Bank => &[
+                "payout",
+                "payouts",
+                "bank",
+                "banking",
+                "billing",
+                "payment",
+                "payments",
+                "transfers",
+                "accounts",
+                "statements",
+                "transactions",
+            ],
             Class::Credential => &[
                 "keys",
                 "apikeys",
