@@ -343,19 +343,34 @@ impl Own {
     }
 }
 
-/// Reads every untemplated GET endpoint as `a` and `b` (cached answers mostly: the other
-/// authorization checks read the same) and keeps what differs between them.
+/// What `a` and `b` receive at every untemplated GET endpoint, and keeps what differs between
+/// them. The survey's answers are read first; an endpoint or identity it did not cover (budget,
+/// more than four identities) is fetched here (the client's cache makes repeats free).
 async fn own_views(ctx: &ScanContext, check: &'static CheckInfo, a: &Identity, b: &Identity) -> (Own, Own) {
     let candidates = ctx.inventory.endpoints().filter(|e| {
         e.methods.contains("GET") && !e.has_path_params() && !crate::words::names_state_change(&e.template)
     });
-    let endpoints = ctx.plan_costing(check, candidates, 2);
+    let surveyed = |template: &str, who: &str| {
+        ctx.survey.entry(template).and_then(|e| e.view(&ctx.survey, Some(who))).map(|v| v.exchange.clone())
+    };
+    let (in_survey, missing): (Vec<&Endpoint>, Vec<&Endpoint>) =
+        candidates.partition(|e| surveyed(&e.template, &a.name).is_some() && surveyed(&e.template, &b.name).is_some());
+    let mut endpoints = in_survey;
+    endpoints.extend(ctx.plan_costing(check, missing, 2));
     let (mut own_a, mut own_b) = (Own::default(), Own::default());
     for endpoint in endpoints {
         let path = endpoint.sample_path();
         let path = path.split('?').next().unwrap_or(&path).to_string();
-        let get = |who: &str| ctx.client.send(Probe::get(path.clone()).as_identity(who));
-        let (Ok(xa), Ok(xb)) = (get(&a.name).await, get(&b.name).await) else { continue };
+        let mut answers = Vec::with_capacity(2);
+        for who in [&a.name, &b.name] {
+            answers.push(match surveyed(&endpoint.template, who) {
+                Some(ex) => Some(ex),
+                None => ctx.client.send(Probe::get(path.clone()).as_identity(who)).await.ok(),
+            });
+        }
+        let [Some(xa), Some(xb)] = <[Option<Arc<Exchange>>; 2]>::try_from(answers).unwrap_or([None, None]) else {
+            continue;
+        };
         if !has_content(ctx, &xa) || !has_content(ctx, &xb) || xa.body == xb.body {
             continue;
         }
