@@ -5,9 +5,10 @@
 //!
 //! Safety: without `--active` only GETs are sent (with their query parameters). With `--active`
 //! every operation is sent once per identity (anonymously when there is none), POST/PUT/PATCH
-//! with their bodies. DELETE is never sent. A GET to a path that names a state change, and anything
-//! to a path that would end the scan's own session, is refused by the client's state guard
-//! (`Client::send`, `data/state-changing-words.txt`), even with `--active`.
+//! with their bodies; PUT/PATCH only to objects the caller can read, with the object's own values
+//! (an update that changes nothing). DELETE is never sent. A GET to a path that names a state
+//! change, and anything to a path that would end the scan's own session, is refused by the client's
+//! state guard (`Client::send`, `data/state-changing-words.txt`), even with `--active`.
 use std::collections::BTreeMap;
 
 use futures::stream::{self, StreamExt};
@@ -98,7 +99,15 @@ pub async fn run(ctx: &ScanContext) -> usize {
     for caller in &callers {
         let known = knowledge(ctx, caller.as_deref(), &seen);
         for endpoint in &endpoints {
-            for request in requests_for(ctx, endpoint, &known) {
+            for mut request in requests_for(ctx, endpoint, &known) {
+                // An update is sent with the object's own values, read first as the caller: it
+                // runs the handler and changes nothing. One the caller cannot read is not sent.
+                if matches!(request.method, Method::PUT | Method::PATCH) {
+                    match crate::checks::write_authorization::snapshot(ctx, &request, caller.as_deref()).await {
+                        Some(snap) => request = snap.unchanged,
+                        None => continue,
+                    }
+                }
                 let probe = request.probe();
                 probes.push(match caller {
                     Some(name) => probe.as_identity(name),

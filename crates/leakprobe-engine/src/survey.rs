@@ -41,8 +41,9 @@ pub static SURVEY: CheckInfo = CheckInfo {
 };
 
 /// The checks that read the survey; when none of them runs (`--checks cors`), neither does it.
-const READERS: [&str; 13] = [
+const READERS: [&str; 14] = [
     "bola_cross_identity",
+    "bola_cross_identity_write",
     "bola_id_enumeration",
     "admin_function_exposed",
     "method_tampering",

@@ -66,6 +66,24 @@ const TRIGGERS: &[(&str, &str, &[&str])] = &[
     ("jwt_weak_secret", "payslip_jwt_weak", &["--config", "{PAYSLIP}"]),
     ("jwt_expired_accepted", "payslip_jwt_weak", &["--config", "{PAYSLIP}"]),
     ("user_enumeration", "payslip_login_leaky", &["--config", "{PAYSLIP}", "--active"]),
+    ("bola_cross_identity_write", "teamboard_api", TEAMBOARD_ACTIVE),
+    ("bfla_privileged_write", "teamboard_api", TEAMBOARD_ACTIVE),
+];
+
+const TEAMBOARD_ACTIVE: &[&str] = &[
+    "--identity",
+    "priya=bearer:tb_pat_priya_5Kq8Zr2Wm7Xc",
+    "--identity",
+    "jonas=bearer:tb_pat_jonas_3Hv6Nb9Pd1Ls",
+    "--identity",
+    "ops=bearer:tb_pat_ops_8Yt4Gf2Qa6Jw",
+    "--role",
+    "priya=user",
+    "--role",
+    "jonas=user",
+    "--role",
+    "ops=admin",
+    "--active",
 ];
 
 const ROLES_ACTIVE: &[&str] = &[

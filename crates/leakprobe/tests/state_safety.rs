@@ -275,6 +275,12 @@ const ISSUE_11_TARGETS: &[(&str, &[&str])] = &[
     ("payslip_jwt_none", &[LOGOUT]),
     ("payslip_jwt_verified", &[LOGOUT]),
     ("payslip_login_leaky", &[LOGOUT]),
+    // Their dangerous operations are writes on readable paths (PUT /api/notes/{id}, DELETE
+    // /api/users/{name}): write_authorization.rs asserts those per method, with identities.
+    ("notes_fastapi", &[]),
+    ("notes_hardened", &[]),
+    ("teamboard_api", &[]),
+    ("teamboard_hardened", &[]),
 ];
 
 #[test]

@@ -22,6 +22,7 @@ pub mod sql_injection;
 mod ssrf;
 mod state_change;
 mod user_enumeration;
+pub(crate) mod write_authorization;
 
 use futures::future::BoxFuture;
 use leakprobe_detect::PiiType;
@@ -131,8 +132,10 @@ pub static CHECKS: &[&CheckInfo] = &[
     &spec_conformance::UNLINKED_OPERATION_REACHABLE,
     &bola::CROSS_IDENTITY,
     &bola::ID_ENUMERATION,
+    &write_authorization::CROSS_IDENTITY_WRITE,
     &bfla::ADMIN_FUNCTION,
     &bfla::METHOD_TAMPERING,
+    &write_authorization::PRIVILEGED_WRITE,
     &property_authorization::UNDECLARED,
     &property_authorization::WRITE_ONLY,
     &property_authorization::SENSITIVE,

@@ -13,6 +13,7 @@ use std::sync::LazyLock;
 
 use futures::future::BoxFuture;
 use leakprobe_detect::{Confidence as MatchConfidence, PiiType};
+use rand::distr::{Alphanumeric, SampleString};
 use reqwest::Method;
 use serde_json::{Map, Value};
 
@@ -588,20 +589,164 @@ fn mass_assignment(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
             ctx.skip(&MASS_ASSIGNMENT, SkipReason::NeedsActive, self_endpoints(ctx));
             return Vec::new();
         }
+        // Sign-up and create operations need no identity: what they create is the scan's own.
+        let mut hits = create_assignment(ctx).await;
         // The last low-privilege identity: the others serve as the attackers of the bola and
         // bfla checks running at the same time, and a probe may briefly raise its privileges.
         let Some(identity) = ctx.client.identities().into_iter().rfind(|i| !i.is_admin()) else {
             ctx.skip(&MASS_ASSIGNMENT, SkipReason::NeedsIdentity, self_endpoints(ctx));
-            return Vec::new();
+            return hits;
         };
-        let mut hits = Vec::new();
-        for (path, method) in writable_endpoints(ctx, &identity.name).await {
+        let mut writable = writable_endpoints(ctx, &identity.name).await;
+        writable.extend(super::write_authorization::own_object_paths(ctx, &identity.name).await);
+        for (path, method) in writable {
             if let Some(hit) = try_assign(ctx, &identity.name, &path, method).await {
                 hits.push(hit);
             }
         }
         hits
     })
+}
+
+/// Sign-up and create operations probed per scan, and privilege properties tried on each (one
+/// extra property per request).
+const MAX_CREATE_ENDPOINTS: usize = 2;
+const MAX_CREATE_FIELDS: usize = 2;
+
+/// `POST /register`, `/signup`, `/api/users`: operations that create an account or a record from
+/// the request body.
+fn create_endpoints(ctx: &ScanContext) -> Vec<&Endpoint> {
+    ctx.inventory
+        .endpoints()
+        .filter(|e| e.methods.contains("POST") && !e.has_path_params())
+        .filter(|e| !crate::words::ends_session(&e.template) && !crate::words::names_state_change(&e.template))
+        .filter(|e| {
+            let lower = e.template.to_ascii_lowercase();
+            let last = crate::words::last_segment(&lower).unwrap_or_default();
+            ["register", "signup", "sign-up", "sign_up", "registration", "enroll"].iter().any(|w| lower.contains(w))
+                || matches!(last.as_str(), "users" | "accounts" | "members" | "customers")
+        })
+        .take(MAX_CREATE_ENDPOINTS)
+        .collect()
+}
+
+/// Values that make a created account or record new: a fresh user name and e-mail per request,
+/// and a random password that is thrown away (nobody can log in to what the probe created).
+fn uniquify(body: &mut Map<String, Value>, tag: &str) -> Option<String> {
+    let mut name = None;
+    let mut email = None;
+    for (key, value) in body.iter_mut() {
+        let k = normalise(key);
+        if !value.is_string() {
+            continue;
+        }
+        if k.contains("password") || k == "pass" || k == "pwd" {
+            *value = Value::String(format!("Lp-{}", Alphanumeric.sample_string(&mut rand::rng(), 20)));
+        } else if k.contains("email") {
+            let fresh = format!("leakprobe.{tag}@example.com");
+            email = Some(fresh.clone());
+            *value = Value::String(fresh);
+        } else if k.contains("user") || k == "login" || k == "handle" || k == "name" {
+            let fresh = format!("leakprobe_{tag}");
+            name = Some(fresh.clone());
+            *value = Value::String(fresh);
+        }
+    }
+    name.or(email)
+}
+
+async fn create_assignment(ctx: &ScanContext) -> Vec<Hit> {
+    let seen = crate::exercise::harvested(ctx);
+    let knowledge = crate::exercise::knowledge(ctx, None, &seen);
+    let mut hits = Vec::new();
+    for endpoint in create_endpoints(ctx) {
+        let Some(request) = crate::exercise::requests_for(ctx, endpoint, &knowledge)
+            .into_iter()
+            .find(|r| r.method == Method::POST && r.body.as_ref().is_some_and(|b| b.value.is_object()))
+        else {
+            continue;
+        };
+        let Some(Value::Object(base)) = request.body.as_ref().map(|b| b.value.clone()) else { continue };
+        let schema = spec_request(ctx, &endpoint.template, &Method::POST);
+        let mut fields: Vec<String> = schema
+            .map(|s| {
+                s.properties
+                    .keys()
+                    .filter(|k| PRIVILEGE_FIELDS.contains(&normalise(k).as_str()) && !base.contains_key(*k))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        for default in ["role", "is_admin"] {
+            if !fields.iter().any(|f| normalise(f) == normalise(default)) {
+                fields.push(default.to_string());
+            }
+        }
+        fields.truncate(MAX_CREATE_FIELDS);
+        let path = endpoint.template.clone();
+        let send = |body: Map<String, Value>| {
+            Probe::new(Method::POST, path.clone()).body("application/json", Value::Object(body).to_string())
+        };
+        let mut created = Vec::new();
+        // The control: the same request without any extra property shows the default.
+        let mut control_body = base.clone();
+        created.extend(uniquify(&mut control_body, &write_tag()));
+        let Ok(control) = ctx.client.send(send(control_body)).await else { continue };
+        let Some(control_record) = json_body(&control).filter(|_| control.is_success()) else { continue };
+        let control_record = unwrap(&control_record).clone();
+        for field in fields {
+            let declared = schema.and_then(|s| s.properties.get(&field));
+            let value = match declared.map(|p| p.enum_values.as_slice()) {
+                Some(enums) if !enums.is_empty() => {
+                    let words: Vec<String> = enums.iter().filter_map(|v| v.as_str().map(str::to_string)).collect();
+                    super::write_authorization::privileged_value(&words, &field)
+                }
+                _ => super::write_authorization::privileged_value(
+                    &super::write_authorization::vocabulary(ctx, &field),
+                    &field,
+                ),
+            };
+            let default = control_record.get(&field);
+            if default.is_none() || default == Some(&value) {
+                continue; // nothing to tell the probe's effect apart from the default
+            }
+            let mut body = base.clone();
+            created.extend(uniquify(&mut body, &write_tag()));
+            body.insert(field.clone(), value.clone());
+            let Ok(answer) = ctx.client.send(send(body)).await else { continue };
+            let got = json_body(&answer).filter(|_| answer.is_success());
+            let assigned = got.as_ref().and_then(|g| unwrap(g).get(&field)).is_some_and(|v| same_value(v, &value));
+            if !assigned {
+                continue;
+            }
+            let privilege = PRIVILEGE_FIELDS.contains(&normalise(&field).as_str());
+            hits.push(Hit {
+                title: format!("Mass assignment: {field} set when creating through POST {path}"),
+                severity: if privilege { Severity::Critical } else { Severity::High },
+                confidence: Confidence::Confirmed,
+                method: "POST".into(),
+                path: path.clone(),
+                kind: "create".into(),
+                pii_types: Vec::new(),
+                evidence: format!(
+                    "POST {path} with {field}: {value} → {} and the created record has {field}: {value}; the same \
+                     request without it → {} with {field}: {} (the default); the scan created {} ({}) and cannot \
+                     delete them: their passwords were random and not kept",
+                    status(&answer),
+                    status(&control),
+                    default.map_or_else(|| "null".to_string(), Value::to_string),
+                    if created.len() == 1 { "one record".to_string() } else { format!("{} records", created.len()) },
+                    created.join(", "),
+                ),
+            });
+            break;
+        }
+    }
+    hits
+}
+
+fn write_tag() -> String {
+    Alphanumeric.sample_string(&mut rand::rng(), 8).to_lowercase()
 }
 
 /// Endpoints of the caller's own record by their path (`/api/profile`, `/me/settings`).
@@ -641,6 +786,8 @@ async fn writable_endpoints(ctx: &ScanContext, identity: &str) -> Vec<(String, M
 }
 
 async fn try_assign(ctx: &ScanContext, identity: &str, path: &str, method: Method) -> Option<Hit> {
+    let _account = super::write_authorization::lock_identity(ctx, identity).await;
+    let _held = super::write_authorization::lock_object(ctx, path).await;
     let before_ex = ctx.client.send(Probe::get(path.to_string()).as_identity(identity)).await.ok()?;
     if !has_content(ctx, &before_ex) {
         return None;
@@ -664,6 +811,17 @@ async fn try_assign(ctx: &ScanContext, identity: &str, path: &str, method: Metho
         let shown = before.keys().any(|k| normalise(k) == normalise(key));
         if !shown && !writable.contains(&normalise(key)) {
             sent.insert(key.to_string(), value);
+        }
+    }
+    // Role names as the API writes them (`ADMIN` where its enum is upper case).
+    for (key, value) in sent.iter_mut() {
+        let k = normalise(key);
+        if value.is_string() && (k == "role" || k == "accounttype") {
+            let words = super::write_authorization::vocabulary(ctx, key);
+            let wanted = super::write_authorization::privileged_value(&words, key);
+            if before.get(key) != Some(&wanted) {
+                *value = wanted;
+            }
         }
     }
     if sent.is_empty() {

@@ -150,7 +150,21 @@ fn alike(a: &Shape, b: &Shape) -> bool {
     large - small <= (large / 20).max(16)
 }
 
+/// Writes (PUT/PATCH, with `--active`) are probed only on objects the caller can read, and the
+/// object's values are written back afterwards: the probes must not leave payloads in real data.
 async fn probe_point(ctx: &ScanContext, request: WellFormed, slot: Slot, who: Option<&str>) -> Option<Hit> {
+    use super::write_authorization::{lock_object, snapshot};
+    if !matches!(request.method, reqwest::Method::PUT | reqwest::Method::PATCH) {
+        return probe_value(ctx, request, slot, who).await;
+    }
+    let _held = lock_object(ctx, &request.target()).await;
+    let snap = snapshot(ctx, &request, who).await?;
+    let hit = probe_value(ctx, request, slot, who).await;
+    let _ = ctx.client.send(snap.restoring()).await;
+    hit
+}
+
+async fn probe_value(ctx: &ScanContext, request: WellFormed, slot: Slot, who: Option<&str>) -> Option<Hit> {
     let original = request.value(&slot)?;
     let send = |value: Option<&str>, repeat: Option<&'static str>| {
         let variant = match value {
