@@ -253,6 +253,8 @@ pub struct Client {
     generations: Mutex<HashMap<String, u64>>,
     /// Per identity: mid-phase renewals so far; held across a login so concurrent 401s log in once.
     renewals: tokio::sync::Mutex<HashMap<String, Renewals>>,
+    /// Per identity: the identifying values its login answer named (`user.id`, `username`).
+    login_identifiers: Mutex<HashMap<String, Vec<(String, String)>>>,
 }
 
 #[derive(Debug, Default)]
@@ -358,6 +360,7 @@ impl Client {
             not_sent: Mutex::new(BTreeMap::new()),
             generations: Mutex::new(HashMap::new()),
             renewals: tokio::sync::Mutex::new(HashMap::new()),
+            login_identifiers: Mutex::new(HashMap::new()),
         })
     }
 
@@ -426,6 +429,14 @@ impl Client {
         if !status.is_success() {
             return Err(failed(format!("login answered {status}")));
         }
+        if let Ok(answer) = serde_json::from_slice::<serde_json::Value>(&body) {
+            // The answer often names whose login it was: `{"token": …, "user": {"id": 7, …}}`.
+            let mut ids = crate::survey::identifying_values(&answer);
+            if let Some(map) = answer.as_object() {
+                ids.extend(map.values().filter(|v| v.is_object()).flat_map(crate::survey::identifying_values));
+            }
+            self.login_identifiers.lock().unwrap_or_else(|p| p.into_inner()).insert(identity.name.clone(), ids);
+        }
         let credential = match (&login.token_pointer, cookie) {
             (Some(pointer), _) => {
                 let json: serde_json::Value =
@@ -449,6 +460,11 @@ impl Client {
         }
         *self.generations.lock().unwrap_or_else(|p| p.into_inner()).entry(identity.name.clone()).or_default() += 1;
         Ok(())
+    }
+
+    /// What `name`'s last login answer said identifies it (normalised key, value).
+    pub fn login_identifiers(&self, name: &str) -> Vec<(String, String)> {
+        self.login_identifiers.lock().unwrap_or_else(|p| p.into_inner()).get(name).cloned().unwrap_or_default()
     }
 
     /// The generation of the credential a probe would be sent with, when a 401 to it may be

@@ -14,7 +14,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, LazyLock};
 
-use base64::Engine as _;
 use futures::stream::{self, StreamExt};
 use leakprobe_detect::PiiType;
 use regex::Regex;
@@ -340,6 +339,14 @@ fn ownership(ctx: &ScanContext, survey: &Survey) -> BTreeMap<String, Own> {
                 push_id(entry, "userid", &value);
             }
         }
+        // The login answer names whose login it was (`{"token": …, "member": {"member_number": …}}`):
+        // with an opaque token, often the only place an identity learns its own id.
+        for (key, value) in ctx.client.login_identifiers(&identity.name) {
+            entry.values.insert(value.to_ascii_lowercase());
+            if id_shaped(&value) {
+                push_id(entry, &key, &value);
+            }
+        }
     }
     // Answers only this identity receives, from endpoints that take no id (`/me`, `/accounts`).
     for e in survey.entries.iter().filter(|e| slots(&e.endpoint).is_empty()) {
@@ -456,17 +463,9 @@ fn owned_items(value: &Value, depth: usize, found: &mut dyn FnMut(String, String
 /// The claims of the identity's bearer token (a JWT) that name its holder, unverified: only used
 /// to recognise its own records, never to trust anything.
 fn token_claims(identity: &Identity) -> Vec<(String, String)> {
-    let token = match &identity.credential {
-        Some(Credential::Bearer(t)) => t.as_str(),
-        Some(Credential::Header { value, .. }) => value.strip_prefix("Bearer ").unwrap_or(value),
-        _ => return Vec::new(),
-    };
-    let mut parts = token.split('.');
-    let (Some(_), Some(claims), Some(_)) = (parts.next(), parts.next(), parts.next()) else { return Vec::new() };
-    let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(claims.trim_end_matches('=')) else {
+    let Some(map) = identity.credential.as_ref().and_then(Credential::jwt).and_then(crate::identity::jwt_claims) else {
         return Vec::new();
     };
-    let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(&bytes) else { return Vec::new() };
     KEYS.claims
         .iter()
         .filter_map(|k| Some((normalise(k), scalar(map.get(*k)?)?)))
@@ -513,7 +512,8 @@ pub fn normalise(key: &str) -> String {
     key.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
 }
 
-fn scalar(v: &Value) -> Option<String> {
+/// A short string or a number as text: what can be an identifier or a field worth comparing.
+pub fn scalar(v: &Value) -> Option<String> {
     match v {
         Value::String(s) if !s.is_empty() && s.len() <= 256 => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),

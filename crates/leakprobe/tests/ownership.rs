@@ -12,7 +12,7 @@
 mod common;
 
 use common::{assert_only_safe_requests, assert_valid_report, findings, pii, scan_in_process, timing_line, Target};
-use leakprobe_engine::identity::{Identity, Login};
+use leakprobe_engine::identity::Identity;
 use serde_json::{json, Value};
 
 /// Personal access tokens `statements_api.py` issued (test values, nothing real).
@@ -28,19 +28,7 @@ fn bearer(name: &str, token: &str) -> Identity {
 
 /// `[identity.login]`: POST the JSON body to `url`, take the token at `pointer` or the cookie.
 fn login(name: &str, url: &str, password: &str, pointer: Option<&str>, cookie: Option<&str>) -> Identity {
-    Identity {
-        name: name.to_string(),
-        role: None,
-        credential: None,
-        signer: None,
-        login: Some(Login {
-            url: url.to_string(),
-            body: json!({"username": name, "password": password}),
-            token_pointer: pointer.map(str::to_string),
-            cookie: cookie.map(str::to_string),
-            use_as: None,
-        }),
-    }
+    common::login_identity(name, url, json!({"username": name, "password": password}), pointer, cookie)
 }
 
 struct Scan {
@@ -187,6 +175,34 @@ fn public_lists_that_name_authors_give_away_their_ids() {
     let twin = scan("blog_fastapi_hardened", identities());
     assert_clean("blog_fastapi_hardened", &twin.report, &[]);
     assert_default_scan_safe(&twin, "/auth/login");
+}
+
+#[test]
+fn the_login_answer_is_where_a_member_learns_its_number() {
+    // Opaque session tokens, no `/me`, no member list: only the sign-in answer names the member
+    // number (`BL-40217`) that the card URL takes.
+    let members = || {
+        [
+            ("maren", "maren.okafor@posteo.de", "Maren-Leaf-0714"),
+            ("tobias", "tobias.hale@fastmail.com", "Tobias-Leaf-0203"),
+        ]
+        .into_iter()
+        .map(|(name, email, password)| {
+            let body = json!({"email": email, "password": password});
+            common::login_identity(name, "/api/session", body, Some("/token"), None)
+        })
+        .collect::<Vec<_>>()
+    };
+    let leaky = scan("rewards_api", members());
+    let all = findings(&leaky.report);
+    let f = confirmed_bola(&all, "/api/members/{member_number}/card", "high");
+    assert!(pii(f).contains(&"phone") || pii(f).contains(&"email"), "{f}");
+    assert!(f["evidence"].as_str().unwrap_or("").contains("/api/members/BL-"), "{f}");
+    assert_default_scan_safe(&leaky, "/api/session");
+
+    let twin = scan("rewards_hardened", members());
+    assert_clean("rewards_hardened", &twin.report, &[]);
+    assert_default_scan_safe(&twin, "/api/session");
 }
 
 /// Each target's state-changing GET (`regenerate`, `reset`, `cancel`, `publish`) is linked or

@@ -10,7 +10,7 @@
 mod common;
 
 use common::{assert_only_safe_requests, assert_valid_report, findings, scan, scan_in_process, timing_line, Target};
-use leakprobe_engine::identity::{Identity, Login};
+use leakprobe_engine::identity::Identity;
 use serde_json::{json, Value};
 
 const RESET: &str = "/api/admin/reset-db";
@@ -142,18 +142,10 @@ fn roster_identity() -> Identity {
 }
 
 fn roster_login(name: &str, username: &str, password: &str) -> Identity {
+    let body = json!({"username": username, "password": password});
     Identity {
-        name: name.into(),
         role: Some("user".into()),
-        credential: None,
-        signer: None,
-        login: Some(Login {
-            url: "/api/auth/login".into(),
-            body: json!({"username": username, "password": password}),
-            token_pointer: Some("/access_token".into()),
-            cookie: None,
-            use_as: None,
-        }),
+        ..common::login_identity(name, "/api/auth/login", body, Some("/access_token"), None)
     }
 }
 
@@ -281,6 +273,8 @@ const ISSUE_11_TARGETS: &[(&str, &[&str])] = &[
     ("notes_hardened", &[]),
     ("teamboard_api", &[]),
     ("teamboard_hardened", &[]),
+    ("rewards_api", &[]),
+    ("rewards_hardened", &[]),
 ];
 
 #[test]

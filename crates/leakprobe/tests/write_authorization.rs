@@ -9,7 +9,7 @@
 mod common;
 
 use common::{assert_only_safe_requests, assert_valid_report, findings, timing_line, Target};
-use leakprobe_engine::identity::{Identity, Login};
+use leakprobe_engine::identity::Identity;
 use leakprobe_engine::report::Report;
 use leakprobe_engine::{NoProgress, ScanConfig};
 use serde_json::{json, Value};
@@ -25,18 +25,10 @@ const WRITE_CHECKS: [&str; 3] = ["bola_cross_identity_write", "bfla_privileged_w
 fn jotter_members() -> Vec<Identity> {
     [("alice", "alice-pass-Jot-2291"), ("bob", "bob-pass-Jot-7713")]
         .into_iter()
-        .map(|(name, password)| Identity {
-            name: name.to_string(),
-            role: Some("user".to_string()),
-            credential: None,
-            signer: None,
-            login: Some(Login {
-                url: "/api/auth/login".to_string(),
-                body: json!({"username": name, "password": password}),
-                token_pointer: Some("/access_token".to_string()),
-                cookie: None,
-                use_as: None,
-            }),
+        .map(|(name, password)| {
+            let body = json!({"username": name, "password": password});
+            let login = common::login_identity(name, "/api/auth/login", body, Some("/access_token"), None);
+            Identity { role: Some("user".to_string()), ..login }
         })
         .collect()
 }

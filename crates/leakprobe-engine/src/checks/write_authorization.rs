@@ -32,7 +32,7 @@ use crate::inventory::{fill_template, Endpoint, ParamLocation};
 use crate::report::{Category, Confidence, Severity};
 use crate::requests::{Body, WellFormed};
 use crate::schedule::SkipReason;
-use crate::survey::{has_content, identifying_values, json_body, normalise, unwrap};
+use crate::survey::{has_content, identifying_values, json_body, normalise, scalar, unwrap};
 
 pub static CROSS_IDENTITY_WRITE: CheckInfo = CheckInfo {
     id: "bola_cross_identity_write",
@@ -254,14 +254,6 @@ fn items(value: &Value) -> Option<&Vec<Value>> {
     }
 }
 
-fn scalar_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) if !s.is_empty() && s.len() <= 128 => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
 /// Whether the scan may write to `template` at all: not a path that ends a session or names a
 /// state change beyond the object itself (`/reset`, `/logout`).
 fn writable_path(template: &str) -> bool {
@@ -333,7 +325,7 @@ impl Own {
                 } else {
                     continue;
                 };
-                let Some(text) = scalar_text(value) else { continue };
+                let Some(text) = scalar(value) else { continue };
                 if best.as_ref().is_none_or(|b| rank > b.0) {
                     best = Some((rank, key.clone(), text));
                 }
@@ -565,7 +557,7 @@ fn create_targets(ctx: &ScanContext, own_a: &Own, own_b: &Own) -> Vec<(String, S
             let n = normalise(k);
             ["owner", "ownerid", "userid", "user", "username", "createdby", "accountid", "memberid"]
                 .contains(&n.as_str())
-                && scalar_text(v).is_some()
+                && scalar(v).is_some()
                 && mine.is_none_or(|m| m.get(*k) != Some(*v))
         });
         if let Some((key, value)) = owner {
@@ -618,7 +610,7 @@ async fn try_create(
             .unwrap_or_default()
             .into_iter()
             .find(|item| item.get(&text_field).and_then(Value::as_str) == Some(marker.as_str()))
-            .and_then(|item| item.get("id").and_then(scalar_text))
+            .and_then(|item| item.get("id").and_then(scalar))
             .unwrap_or_default()
     };
     let in_victims = marked(read_fresh(ctx, collection, Some(b)).await);
@@ -679,9 +671,9 @@ fn attempts_for(endpoint: &Endpoint, schema: Option<&Schema>, own_a: &Own, own_b
         let parent = template.rsplit_once('/').map_or("", |(p, _)| p);
         let Some(theirs) = own_b.lists.get(parent) else { return out };
         let mine: BTreeSet<String> =
-            own_a.lists.get(parent).into_iter().flatten().filter_map(|o| o.get("id").and_then(scalar_text)).collect();
+            own_a.lists.get(parent).into_iter().flatten().filter_map(|o| o.get("id").and_then(scalar)).collect();
         for object in theirs.iter().take(10) {
-            let Some(id) = object.get("id").and_then(scalar_text) else { continue };
+            let Some(id) = object.get("id").and_then(scalar) else { continue };
             if mine.contains(&id) {
                 continue;
             }
@@ -727,7 +719,7 @@ fn attempts_for(endpoint: &Endpoint, schema: Option<&Schema>, own_a: &Own, own_b
         let declared = |key: &str| schema.is_none_or(|s| s.properties.get(key).is_some_and(|p| !p.read_only));
         let naming = NAMING_KEYS.iter().find_map(|want| {
             rb.iter().find(|(k, v)| {
-                normalise(k) == *want && declared(k) && ra.get(*k).is_some_and(|a| a != *v) && scalar_text(v).is_some()
+                normalise(k) == *want && declared(k) && ra.get(*k).is_some_and(|a| a != *v) && scalar(v).is_some()
             })
         });
         if let Some((key, value)) = naming {

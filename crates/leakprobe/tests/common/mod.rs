@@ -313,3 +313,27 @@ pub fn timing_line(name: &str, report: &Value) -> String {
         findings(report).len()
     )
 }
+
+/// An identity that signs in by POSTing `body` (JSON) to `url` and keeps the answer's token at the
+/// JSON pointer `token` as its bearer credential, or else the session cookie `cookie`.
+pub fn login_identity(
+    name: &str,
+    url: &str,
+    body: Value,
+    token: Option<&str>,
+    cookie: Option<&str>,
+) -> leakprobe_engine::identity::Identity {
+    leakprobe_engine::identity::Identity {
+        name: name.to_string(),
+        role: None,
+        credential: None,
+        signer: None,
+        login: Some(leakprobe_engine::identity::Login {
+            url: url.to_string(),
+            body,
+            token_pointer: token.map(str::to_string),
+            cookie: cookie.map(str::to_string),
+            use_as: None,
+        }),
+    }
+}
