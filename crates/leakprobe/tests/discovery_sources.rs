@@ -190,3 +190,27 @@ fn catch_all_under_api_turns_no_guess_or_script_path_into_an_endpoint() {
         eps.iter().filter(|e| !matches!(e.as_str(), "/" | "/api/v1/orders" | "/static/app.js")).collect();
     assert!(invented.is_empty(), "the /api catch-all's answers became endpoints: {invented:?}");
 }
+
+#[test]
+fn a_spec_written_for_the_production_gateway_is_moved_to_where_the_app_serves() {
+    // FastAPI's own /openapi.json names only `https://api.acme-hr.example/v1`; the app serves the
+    // documented paths at its root. Trusting `servers` would scan `/v1/personnel/…` and find 404s.
+    let leaky = scan_target("personnel_fastapi", &[]);
+    let all = findings(&leaky.report);
+    let leak = leak_on(&all, "/personnel/records/{record_id}");
+    assert!(pii(leak).contains(&"ssn"), "{leak}");
+    let (_, sources) = entry(&leaky.report, "/personnel/records/{record_id}");
+    assert!(sources.iter().any(|s| s == "spec"), "{sources:?}");
+    let v1: Vec<&Value> =
+        leaky.requests.iter().filter(|r| r["path"].as_str().is_some_and(|p| p.starts_with("/v1/personnel"))).collect();
+    assert_eq!(v1.len(), 1, "one probe under the spec's base, not a scan of it: {v1:#?}");
+    assert!(
+        !endpoints(&leaky.report).iter().any(|e| e.starts_with("/v1/personnel")),
+        "{:#?}",
+        endpoints(&leaky.report)
+    );
+
+    let masked = scan_target("personnel_fastapi", &[("PERSONNEL_MASKED", "1")]);
+    assert!(endpoints(&masked.report).iter().any(|e| e == "/personnel/records/{record_id}"));
+    assert_quiet("personnel_fastapi (masked)", &masked.report);
+}

@@ -70,10 +70,13 @@ pub async fn discover(
     let mut inventory = Inventory::default();
     inventory.add_seen(base.path(), "GET", Source::Root);
 
-    let spec = match &config.spec {
+    let mut spec = match &config.spec {
         Some(source) => Some(load_spec(client, source).await?),
         None => find_spec(client, soft404).await,
     };
+    if let Some(spec) = spec.as_mut() {
+        settle_base(client, soft404, spec).await;
+    }
     if let Some(spec) = &spec {
         for op in &spec.operations {
             let endpoint = inventory.add_declared(&op.path, &op.method);
@@ -209,6 +212,46 @@ async fn load_spec(client: &Client, source: &SpecSource) -> Result<ApiSpec, Scan
         }
     };
     openapi::parse(&bytes)
+}
+
+/// Moves the spec's operations to where they really are served. A spec often names the
+/// production gateway (`servers: [{url: https://api.example.com/v1}]`) while the app under test
+/// serves the same routes at `/`, or the target URL carries a prefix (`http://host/api`) the spec
+/// leaves out. One readable operation is tried under each candidate base, the spec's own first:
+/// the first answer that is not "no such path" decides. Costs one request when the spec is right.
+async fn settle_base(client: &Client, soft404: &SoftNotFound, spec: &mut ApiSpec) {
+    let Some(rest) = spec
+        .operations
+        .iter()
+        .filter(|o| o.method == "GET" && !o.path.contains('{') && !crate::words::names_state_change(&o.path))
+        .map(|o| o.path.strip_prefix(spec.base.as_str()).unwrap_or(&o.path).to_string())
+        .find(|rest| rest.len() > 1)
+    else {
+        return;
+    };
+    let prefix = client.base().path().trim_end_matches('/').to_string();
+    let mut candidates: Vec<String> = vec![spec.base.clone()];
+    candidates.extend(spec.server_bases.iter().cloned());
+    candidates.push(String::new());
+    if !prefix.is_empty() {
+        candidates.push(format!("{prefix}{}", spec.base));
+        candidates.push(prefix);
+    }
+    let mut tried: Vec<String> = Vec::new();
+    for base in candidates {
+        if tried.contains(&base) {
+            continue;
+        }
+        tried.push(base.clone());
+        let Ok(ex) = client.send(client.baseline_get(format!("{base}{rest}"))).await else { continue };
+        if ex.status.is_some_and(|s| s != 404) && !soft404.is_not_found(&ex) {
+            if base != spec.base {
+                tracing::info!(from = %spec.base, to = %base, "the spec's operations are served under another base path");
+                spec.rebase(&base);
+            }
+            return;
+        }
+    }
 }
 
 /// The first spec published at a well-known path, if any.

@@ -25,6 +25,25 @@ pub struct ApiSpec {
     /// `3.1.0`, `2.0`…
     pub version: String,
     pub operations: Vec<Operation>,
+    /// The base path every operation's path starts with: the path part of the first server URL
+    /// (or `basePath`), `""` for the root. See [`ApiSpec::rebase`].
+    pub base: String,
+    /// The path parts of every server URL the spec names, first server first: where else the
+    /// API may be mounted.
+    pub server_bases: Vec<String>,
+}
+
+impl ApiSpec {
+    /// Moves every operation from [`ApiSpec::base`] to `base`: a spec written for the production
+    /// gateway (`https://api.example.com/v1`) describes an app served at `/` here.
+    pub fn rebase(&mut self, base: &str) {
+        let base = base.trim_end_matches('/');
+        for op in &mut self.operations {
+            let rest = op.path.strip_prefix(self.base.as_str()).unwrap_or(&op.path).to_string();
+            op.path = join_path(base, &rest);
+        }
+        self.base = base.to_string();
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -99,7 +118,8 @@ pub fn parse(bytes: &[u8]) -> Result<ApiSpec, ScanError> {
     let Some(paths) = root.get("paths").and_then(Value::as_object) else {
         return Err(ScanError::Spec("the document has no `paths` object".into()));
     };
-    let base = base_path(&root);
+    let server_bases = server_bases(&root);
+    let base = server_bases.first().cloned().unwrap_or_default();
     let global_security = declares_security(root.get("security"));
 
     let mut operations = Vec::new();
@@ -177,21 +197,35 @@ pub fn parse(bytes: &[u8]) -> Result<ApiSpec, ScanError> {
             });
         }
     }
-    Ok(ApiSpec { version, operations })
+    Ok(ApiSpec { version, operations, base, server_bases })
 }
 
-/// The path part of `servers[0].url` (3.x) or `basePath` (2.0); `""` for the root.
-fn base_path(root: &Value) -> String {
-    let raw = root.pointer("/servers/0/url").or_else(|| root.get("basePath")).and_then(Value::as_str).unwrap_or("");
-    let path = match url::Url::parse(raw) {
-        Ok(u) => u.path().to_string(),
-        Err(_) => raw.to_string(),
+/// The path part of each `servers[].url` (3.x), or `basePath` (2.0); `[""]` for the root. A server
+/// URL with variables (`{basePath}`) is unusable without them and counts as the root.
+fn server_bases(root: &Value) -> Vec<String> {
+    let urls: Vec<&str> = match root.get("servers").and_then(Value::as_array) {
+        Some(servers) => servers.iter().filter_map(|s| s.get("url").and_then(Value::as_str)).collect(),
+        None => root.get("basePath").and_then(Value::as_str).into_iter().collect(),
     };
-    // Server URLs may hold variables ({basePath}); a templated base is unusable without them.
-    if path.contains('{') || !path.starts_with('/') {
-        return String::new();
+    let mut bases: Vec<String> = Vec::new();
+    for raw in urls {
+        let path = match url::Url::parse(raw) {
+            Ok(u) => u.path().to_string(),
+            Err(_) => raw.to_string(),
+        };
+        let base = if path.contains('{') || !path.starts_with('/') {
+            String::new()
+        } else {
+            path.trim_end_matches('/').into()
+        };
+        if !bases.contains(&base) {
+            bases.push(base);
+        }
     }
-    path.trim_end_matches('/').to_string()
+    if bases.is_empty() {
+        bases.push(String::new());
+    }
+    bases
 }
 
 fn join_path(base: &str, path: &str) -> String {
@@ -418,6 +452,22 @@ mod tests {
         let health = spec.operations.iter().find(|o| o.path == "/api/v1/health" && o.method == "GET").expect("health");
         assert!(!health.security_declared, "security: [{{}}] means anonymous");
         assert!(spec.operations.iter().any(|o| o.method == "DELETE" && o.deprecated));
+    }
+
+    #[test]
+    fn a_spec_for_a_gateway_moves_to_where_the_app_is_served() {
+        let doc = br##"{
+          "openapi": "3.0.3",
+          "servers": [{"url": "https://api.example.com/v1"}, {"url": "http://localhost:8000"}, {"url": "/{basePath}"}],
+          "paths": {"/employees/{id}": {"get": {}}}
+        }"##;
+        let mut spec = parse(doc).expect("valid spec");
+        assert_eq!(spec.server_bases, vec!["/v1".to_string(), String::new()]);
+        assert_eq!(spec.operations[0].path, "/v1/employees/{id}");
+        spec.rebase("");
+        assert_eq!(spec.operations[0].path, "/employees/{id}");
+        spec.rebase("/api/");
+        assert_eq!((spec.base.as_str(), spec.operations[0].path.as_str()), ("/api", "/api/employees/{id}"));
     }
 
     #[test]
