@@ -186,7 +186,13 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "{} {reason}", paint("incomplete:", style(AnsiColor::Yellow)));
     }
     if !cov.not_called.is_empty() {
-        let calls: Vec<String> = cov.not_called.iter().map(|n| format!("{} {}", n.method, n.path)).collect();
+        // A big API can name dozens: the first few here, all of them in the JSON report.
+        const SHOWN: usize = 5;
+        let mut calls: Vec<String> =
+            cov.not_called.iter().take(SHOWN).map(|n| format!("{} {}", n.method, n.path)).collect();
+        if cov.not_called.len() > SHOWN {
+            calls.push(format!("and {} more", cov.not_called.len() - SHOWN));
+        }
         let _ = writeln!(
             out,
             "{} {} (may change the target's state; see coverage.not_called)",
@@ -218,4 +224,28 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "{}", paint(format!("not run: {}", setup.join(", ")), Style::new().dimmed()));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_not_called_are_listed_up_to_five() {
+        let not_called: Vec<serde_json::Value> = (1..=7)
+            .map(|i| serde_json::json!({"method": "GET", "path": format!("/api/jobs/{i}/reset"), "reason": "state"}))
+            .collect();
+        let report: Report = serde_json::from_value(serde_json::json!({
+            "schema_version": "1", "tool": {"name": "leakprobe", "version": "0"}, "target": "http://127.0.0.1:1",
+            "started_at": "2026-01-01T00:00:00Z", "duration_ms": 1, "requests": 1, "score": 100, "grade": "A",
+            "categories": {}, "ledger": [], "inventory": [],
+            "coverage": {"endpoints": 0, "from_spec": 0, "checks_run": 0, "incomplete": [], "throttled": false,
+                         "not_called": not_called}
+        }))
+        .expect("report");
+        let text = render(&report);
+        let line = text.lines().find(|l| l.contains("not called:")).expect("a not-called line");
+        assert!(line.contains("GET /api/jobs/5/reset, and 2 more"), "{line}");
+        assert!(!line.contains("/api/jobs/6/"), "{line}");
+    }
 }
