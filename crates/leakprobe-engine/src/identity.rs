@@ -443,22 +443,11 @@ impl Identity {
 /// The `email`, `preferred_username` and `username` claims of a JWT, unverified: only used to
 /// recognise the caller's own record, never to trust anything.
 fn jwt_identity_claims(token: &str) -> Vec<String> {
-    let Some(map) = jwt_claims(token) else { return Vec::new() };
+    let Some(map) = crate::jwt::Jwt::parse(token).map(|j| j.claims) else { return Vec::new() };
     ["email", "preferred_username", "username", "name"]
         .iter()
         .filter_map(|k| map.get(*k).and_then(|v| v.as_str()).map(str::to_string))
         .collect()
-}
-
-/// A JWT's claims, decoded and not verified: for recognising whose token it is, never for trust.
-pub fn jwt_claims(token: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
-    let mut parts = token.split('.');
-    let (Some(_), Some(claims), Some(_)) = (parts.next(), parts.next(), parts.next()) else { return None };
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(claims.trim_end_matches('=')).ok()?;
-    match serde_json::from_slice::<serde_json::Value>(&bytes).ok()? {
-        serde_json::Value::Object(map) => Some(map),
-        _ => None,
-    }
 }
 
 /// `${VAR}` → the variable's value; the name of the first missing variable as the error.

@@ -24,6 +24,7 @@ pub mod fingerprints;
 pub mod health;
 pub mod identity;
 pub mod inventory;
+pub mod jwt;
 pub mod report;
 pub mod requests;
 pub mod schedule;

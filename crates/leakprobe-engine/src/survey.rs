@@ -469,7 +469,9 @@ fn owned_items(value: &Value, depth: usize, found: &mut dyn FnMut(String, String
 /// The claims of the identity's bearer token (a JWT) that name its holder, unverified: only used
 /// to recognise its own records, never to trust anything.
 fn token_claims(identity: &Identity) -> Vec<(String, String)> {
-    let Some(map) = identity.credential.as_ref().and_then(Credential::jwt).and_then(crate::identity::jwt_claims) else {
+    let Some(map) =
+        identity.credential.as_ref().and_then(Credential::jwt).and_then(crate::jwt::Jwt::parse).map(|j| j.claims)
+    else {
         return Vec::new();
     };
     KEYS.claims

@@ -94,7 +94,7 @@ fn known_accounts(identities: &[Identity]) -> Vec<Known> {
                 Some(Credential::Basic { user, .. }) => Some(user.clone()),
                 _ => None,
             };
-            let claims = i.credential.as_ref().and_then(Credential::jwt).and_then(super::jwt::Jwt::parse);
+            let claims = i.credential.as_ref().and_then(Credential::jwt).and_then(crate::jwt::Jwt::parse);
             let claim = |keys: &[&str]| {
                 claims.as_ref().and_then(|c| keys.iter().find_map(|k| c.claims.get(*k)?.as_str().map(str::to_string)))
             };
