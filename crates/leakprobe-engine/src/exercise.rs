@@ -103,7 +103,7 @@ pub async fn run(ctx: &ScanContext) -> usize {
                 // An update is sent with the object's own values, read first as the caller: it
                 // runs the handler and changes nothing. One the caller cannot read is not sent.
                 if matches!(request.method, Method::PUT | Method::PATCH) {
-                    match crate::checks::write_authorization::snapshot(ctx, &request, caller.as_deref()).await {
+                    match crate::writes::snapshot(ctx, &request, caller.as_deref()).await {
                         Some(snap) => request = snap.unchanged,
                         None => continue,
                     }

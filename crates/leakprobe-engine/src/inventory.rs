@@ -116,6 +116,44 @@ impl Endpoint {
     pub fn has_path_params(&self) -> bool {
         self.template.contains('{')
     }
+
+    /// Query parameters known for the endpoint, with an example value when one is known: the
+    /// names in seen URLs first (their values are real), then those the spec declares.
+    pub fn query_examples(&self) -> Vec<(String, Option<String>)> {
+        let mut out: Vec<(String, Option<String>)> = Vec::new();
+        for example in &self.examples {
+            let Some((_, query)) = example.split_once('?') else { continue };
+            for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+                if !out.iter().any(|(n, _)| *n == k) {
+                    out.push((k.into_owned(), Some(v.into_owned())));
+                }
+            }
+        }
+        for p in self.params.iter().filter(|p| p.location == ParamLocation::Query) {
+            if !out.iter().any(|(n, _)| *n == p.name) {
+                out.push((p.name.clone(), p.example.clone()));
+            }
+        }
+        out
+    }
+
+    /// The endpoint's concrete path without any query.
+    pub fn base_path(&self) -> String {
+        let sample = self.sample_path();
+        sample.split(['?', '#']).next().unwrap_or("/").to_string()
+    }
+}
+
+/// `path` with `query` appended, form-encoded.
+pub fn with_query(path: &str, query: &[(String, String)]) -> String {
+    if query.is_empty() {
+        return path.to_string();
+    }
+    let mut ser = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in query {
+        ser.append_pair(k, v);
+    }
+    format!("{path}?{}", ser.finish())
 }
 
 const MAX_EXAMPLES: usize = 5;

@@ -34,6 +34,7 @@ pub mod survey;
 pub mod tls;
 mod triage;
 pub mod words;
+pub mod writes;
 
 use std::collections::BTreeMap;
 use std::time::Instant;

@@ -22,7 +22,7 @@ pub mod sql_injection;
 mod ssrf;
 mod state_change;
 mod user_enumeration;
-pub(crate) mod write_authorization;
+mod write_authorization;
 
 use futures::future::BoxFuture;
 use leakprobe_detect::PiiType;

@@ -598,7 +598,7 @@ fn mass_assignment(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
             return hits;
         };
         let mut writable = writable_endpoints(ctx, &identity.name).await;
-        writable.extend(super::write_authorization::own_object_paths(ctx, &identity.name).await);
+        writable.extend(crate::writes::own_object_paths(ctx, &identity.name).await);
         for (path, method) in writable {
             if let Some(hit) = try_assign(ctx, &identity.name, &path, method).await {
                 hits.push(hit);
@@ -699,12 +699,9 @@ async fn create_assignment(ctx: &ScanContext) -> Vec<Hit> {
             let value = match declared.map(|p| p.enum_values.as_slice()) {
                 Some(enums) if !enums.is_empty() => {
                     let words: Vec<String> = enums.iter().filter_map(|v| v.as_str().map(str::to_string)).collect();
-                    super::write_authorization::privileged_value(&words, &field)
+                    crate::writes::privileged_value(&words, &field)
                 }
-                _ => super::write_authorization::privileged_value(
-                    &super::write_authorization::vocabulary(ctx, &field),
-                    &field,
-                ),
+                _ => crate::writes::privileged_value(&crate::writes::vocabulary(ctx, &field), &field),
             };
             let default = control_record.get(&field);
             if default.is_none() || default == Some(&value) {
@@ -786,8 +783,8 @@ async fn writable_endpoints(ctx: &ScanContext, identity: &str) -> Vec<(String, M
 }
 
 async fn try_assign(ctx: &ScanContext, identity: &str, path: &str, method: Method) -> Option<Hit> {
-    let _account = super::write_authorization::lock_identity(ctx, identity).await;
-    let _held = super::write_authorization::lock_object(ctx, path).await;
+    let _account = crate::writes::lock_identity(ctx, identity).await;
+    let _held = crate::writes::lock_object(ctx, path).await;
     let before_ex = ctx.client.send(Probe::get(path.to_string()).as_identity(identity)).await.ok()?;
     if !has_content(ctx, &before_ex) {
         return None;
@@ -817,8 +814,8 @@ async fn try_assign(ctx: &ScanContext, identity: &str, path: &str, method: Metho
     for (key, value) in sent.iter_mut() {
         let k = normalise(key);
         if value.is_string() && (k == "role" || k == "accounttype") {
-            let words = super::write_authorization::vocabulary(ctx, key);
-            let wanted = super::write_authorization::privileged_value(&words, key);
+            let words = crate::writes::vocabulary(ctx, key);
+            let wanted = crate::writes::privileged_value(&words, key);
             if before.get(key) != Some(&wanted) {
                 *value = wanted;
             }

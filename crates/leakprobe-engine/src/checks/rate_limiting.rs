@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::{CheckInfo, Hit, Runner, Status};
 use crate::client::{Exchange, Probe};
 use crate::context::ScanContext;
-use crate::inventory::{Endpoint, ParamLocation};
+use crate::inventory::{with_query, Endpoint};
 use crate::report::{Category, Confidence, Severity};
 use crate::schedule::SkipReason;
 use crate::survey::Class;
@@ -368,8 +368,9 @@ async fn enumeration_target(ctx: &ScanContext) -> Option<BurstTarget> {
         .collect();
     candidates.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
     for (_, endpoint) in candidates.into_iter().take(3) {
-        let path = base_path(endpoint);
-        let query: Vec<(String, String)> = query_params(endpoint)
+        let path = endpoint.base_path();
+        let query: Vec<(String, String)> = endpoint
+            .query_examples()
             .into_iter()
             .filter(|(n, _)| !PAGE_PARAMS.contains(&normalize(n).as_str()))
             .map(|(n, v)| {
@@ -400,7 +401,7 @@ async fn enumeration_target(ctx: &ScanContext) -> Option<BurstTarget> {
 
 /// How much an endpoint looks like an account lookup: named parameters and path words.
 fn lookup_score(e: &Endpoint) -> Option<u8> {
-    let by_param = query_params(e).iter().any(|(n, _)| ENUMERATION_PARAMS.contains(&normalize(n).as_str()));
+    let by_param = e.query_examples().iter().any(|(n, _)| ENUMERATION_PARAMS.contains(&normalize(n).as_str()));
     // Whole words (`preset` is not `reset`, `checkout` is not `check`), about accounts:
     // `/api/cards/{number}/validate` checks a card, it does not tell who has an account.
     let by_word = crate::words::last_segment(&e.template)
@@ -460,45 +461,6 @@ fn personal_data_target(ctx: &ScanContext, skip: Option<&str>) -> Option<BurstTa
     best.map(|(_, _, t)| t)
 }
 
-/// Query parameters known for an endpoint, with an example value when one is known: the names
-/// in seen URLs first (their values are real), then those the spec declares.
-pub(super) fn query_params(endpoint: &Endpoint) -> Vec<(String, Option<String>)> {
-    let mut out: Vec<(String, Option<String>)> = Vec::new();
-    for example in &endpoint.examples {
-        let Some((_, query)) = example.split_once('?') else {
-            continue;
-        };
-        for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
-            if !out.iter().any(|(n, _)| *n == k) {
-                out.push((k.into_owned(), Some(v.into_owned())));
-            }
-        }
-    }
-    for p in endpoint.params.iter().filter(|p| p.location == ParamLocation::Query) {
-        if !out.iter().any(|(n, _)| *n == p.name) {
-            out.push((p.name.clone(), p.example.clone()));
-        }
-    }
-    out
-}
-
-/// The endpoint's concrete path without any query.
-pub(super) fn base_path(endpoint: &Endpoint) -> String {
-    let sample = endpoint.sample_path();
-    sample.split(['?', '#']).next().unwrap_or("/").to_string()
-}
-
-pub(super) fn with_query(path: &str, query: &[(String, String)]) -> String {
-    if query.is_empty() {
-        return path.to_string();
-    }
-    let mut ser = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in query {
-        ser.append_pair(k, v);
-    }
-    format!("{path}?{}", ser.finish())
-}
-
 /// A list endpoint and its page-size parameter; `rest` is the rest of its query, with examples.
 struct PageCandidate {
     path: String,
@@ -510,19 +472,19 @@ fn unbounded_page_size(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
     Box::pin(async move {
         let paged = ctx.inventory.endpoints().filter(|e| {
             e.methods.contains("GET")
-                && query_params(e).iter().any(|(n, _)| PAGE_PARAMS.contains(&normalize(n).as_str()))
+                && e.query_examples().iter().any(|(n, _)| PAGE_PARAMS.contains(&normalize(n).as_str()))
         });
         // The default page, then the asked-for large one.
         let candidates: Vec<PageCandidate> = ctx
             .plan_costing(&UNBOUNDED_PAGE_SIZE, paged, 2)
             .into_iter()
             .filter_map(|e| {
-                let params = query_params(e);
+                let params = e.query_examples();
                 let size = params.iter().find(|(n, _)| PAGE_PARAMS.contains(&normalize(n).as_str()))?.0.clone();
                 // Other parameters keep their examples; a page offset stays at its start.
                 let rest: Vec<(String, String)> =
                     params.into_iter().filter(|(n, _)| *n != size).filter_map(|(n, v)| Some((n, v?))).collect();
-                Some(PageCandidate { path: base_path(e), rest, size })
+                Some(PageCandidate { path: e.base_path(), rest, size })
             })
             .collect();
         let checks = candidates.iter().map(|c| page_size_check(ctx, c));

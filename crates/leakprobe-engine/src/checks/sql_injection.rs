@@ -153,7 +153,7 @@ fn alike(a: &Shape, b: &Shape) -> bool {
 /// Writes (PUT/PATCH, with `--active`) are probed only on objects the caller can read, and the
 /// object's values are written back afterwards: the probes must not leave payloads in real data.
 async fn probe_point(ctx: &ScanContext, request: WellFormed, slot: Slot, who: Option<&str>) -> Option<Hit> {
-    use super::write_authorization::{lock_object, snapshot};
+    use crate::writes::{lock_object, snapshot};
     if !matches!(request.method, reqwest::Method::PUT | reqwest::Method::PATCH) {
         return probe_value(ctx, request, slot, who).await;
     }

@@ -18,13 +18,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use url::{Host, Url};
 
-use super::rate_limiting::{base_path, query_params, with_query};
 use super::{CheckInfo, Hit, Runner, Status};
 use crate::client::{Exchange, Probe};
 use crate::config::is_loopback;
 use crate::context::ScanContext;
 use crate::discovery::data_lines;
-use crate::inventory::{Endpoint, ParamLocation};
+use crate::inventory::{with_query, Endpoint, ParamLocation};
 use crate::report::{Category, Confidence, Severity};
 use crate::schedule::{risk, SkipReason};
 
@@ -222,7 +221,7 @@ fn fetch_candidates(ctx: &ScanContext) -> impl Iterator<Item = &Endpoint> {
 }
 
 fn plan_query(endpoint: &Endpoint, fetch_path: bool, canary: &Canary) -> Option<Planted> {
-    let params = query_params(endpoint);
+    let params = endpoint.query_examples();
     let mut tokens = Vec::new();
     let mut query: Vec<(String, String)> = Vec::new();
     for (name, value) in &params {
@@ -244,7 +243,7 @@ fn plan_query(endpoint: &Endpoint, fetch_path: bool, canary: &Canary) -> Option<
             tokens.push((token, name.to_string()));
         }
     }
-    let path = base_path(endpoint);
+    let path = endpoint.base_path();
     Some(Planted { method: Method::GET, probe: Probe::get(with_query(&path, &query)), path, tokens })
 }
 
@@ -271,7 +270,7 @@ fn plan_body(endpoint: &Endpoint, fetch_path: bool, canary: &Canary) -> Option<P
         body.insert(field.to_string(), Value::String(canary.url(&token)));
         tokens.push((token, field.to_string()));
     }
-    let path = base_path(endpoint);
+    let path = endpoint.base_path();
     let probe = Probe::new(Method::POST, path.clone()).body("application/json", Value::Object(body).to_string());
     Some(Planted { method: Method::POST, path, probe, tokens })
 }
