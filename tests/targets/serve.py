@@ -133,6 +133,10 @@ def serve_asgi(app) -> None:
 
 def main() -> None:
     module = importlib.import_module(sys.argv[1])
+    if hasattr(module, "serve"):
+        # A target that speaks HTTP itself (raw sockets: tests/targets/hostile.py).
+        module.serve()
+        return
     if is_asgi(module.app):
         serve_asgi(module.app)
         return

@@ -2,9 +2,10 @@
 //!
 //! It owns the safety contract: scope guard (never leaves the target's origin), per-host rate limit
 //! and concurrency, request budget, overall deadline, per-request timeout, body cap (applied after
-//! decompression, so compression bombs are bounded too), back-off on 429/503 honouring `Retry-After`,
-//! and an exchange cache so no identical request is sent twice in one scan. Every exchange is kept in
-//! a log that the passive analyzers read once at the end.
+//! decompression, so compression bombs are bounded too), a total cap on the bodies one scan keeps,
+//! back-off on 429/503 honouring `Retry-After`, and an exchange cache so no identical request is sent
+//! twice in one scan. Every exchange is kept in a log that the passive analyzers read once at the end.
+//! The deadline bounds every wait and every read: rate slots, back-offs, bodies and logins.
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -32,6 +33,12 @@ const MAX_RENEWALS: u32 = 20;
 /// Renewals after which the request still got a 401 (the API answers 401 where it means 403):
 /// past this many, 401s of that identity no longer trigger a login.
 const MAX_USELESS_RENEWALS: u32 = 2;
+/// What is kept of each body once the scan's retained bodies reach their total cap: enough for the
+/// analyzers that read a body's start (error pages, titles, the first records of a list).
+const KEPT_HEAD: usize = 64 * 1024;
+/// Requests without a usable answer that make a scan partial whatever their share: below this, a
+/// share of one in twenty (a stray reset among thousands of requests is noise, not a hole).
+const UNUSABLE_ALWAYS_PARTIAL: usize = 10;
 
 /// What to send. Paths are resolved against the target; anything outside its origin is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -234,6 +241,13 @@ pub struct Client {
     deadline: Instant,
     request_timeout: Duration,
     body_cap: usize,
+    retained_body_cap: usize,
+    /// Body bytes held by recorded exchanges so far.
+    retained: AtomicUsize,
+    /// Bodies kept only in part because `retained` had reached `retained_body_cap`.
+    kept_head_only: AtomicUsize,
+    /// Requests that got no usable answer (malformed, reset, throttled to the end), by kind.
+    unusable: Mutex<BTreeMap<&'static str, usize>>,
     cache: Mutex<HashMap<Probe, CacheSlot>>,
     log: Mutex<Vec<Arc<Exchange>>>,
     pause_until: Mutex<Option<Instant>>,
@@ -347,6 +361,10 @@ impl Client {
             deadline: Instant::now() + config.time_limit,
             request_timeout: config.request_timeout,
             body_cap: config.body_cap,
+            retained_body_cap: config.retained_body_cap,
+            retained: AtomicUsize::new(0),
+            kept_head_only: AtomicUsize::new(0),
+            unusable: Mutex::new(BTreeMap::new()),
             cache: Mutex::new(HashMap::new()),
             log: Mutex::new(Vec::new()),
             pause_until: Mutex::new(None),
@@ -404,28 +422,28 @@ impl Client {
         self.log_in_as(&identity).await.map(|()| true)
     }
 
+    /// Logs `identity` in through the same limits as every other request (deadline, budget, rate,
+    /// timeout, body cap), but never records the exchange: its bodies hold passwords and tokens.
     async fn log_in_as(&self, identity: &Identity) -> Result<(), ScanError> {
         let Some(login) = &identity.login else { return Ok(()) };
         let failed = |why: String| ScanError::Login(format!("identity {}: {why}", identity.name));
         let url = self.resolve(&login.url)?;
-        self.limiter.until_key_ready(&self.host).await;
-        self.sent.fetch_add(1, Ordering::Relaxed);
-        let response = self
-            .http
-            .post(url)
-            .json(&login.body)
-            .timeout(self.request_timeout)
-            .send()
-            .await
-            .map_err(|e| failed(root_cause(&e)))?;
-        let status = response.status();
+        let body = serde_json::to_vec(&login.body).map_err(|e| failed(e.to_string()))?;
+        let _permit = self.admit().await.map_err(|e| failed(e.to_string()))?;
+        let request = self.http.post(url).header(reqwest::header::CONTENT_TYPE, "application/json").body(body);
+        let answer = match self.read_answer(request, self.request_limit(), self.body_cap).await {
+            Answered::Yes(answer) => answer,
+            Answered::Failed(e) => return Err(failed(root_cause(&e))),
+            Answered::TimedOut => return Err(failed("no answer within the timeout".into())),
+        };
+        let status = reqwest::StatusCode::from_u16(answer.status).unwrap_or(reqwest::StatusCode::BAD_GATEWAY);
         let cookie = login.cookie.as_ref().and_then(|name| {
-            response.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
+            answer.headers.get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
                 let (k, rest) = v.split(';').next()?.split_once('=')?;
                 (k.trim() == name).then(|| rest.trim().to_string())
             })
         });
-        let body = response.bytes().await.map_err(|e| failed(root_cause(&e)))?;
+        let body = answer.body;
         if !status.is_success() {
             return Err(failed(format!("login answered {status}")));
         }
@@ -636,7 +654,33 @@ impl Client {
         if truncated > 0 {
             reasons.push(format!("{truncated} response body(ies) cut at {} KiB", self.body_cap / 1024));
         }
+        let head_only = self.kept_head_only.load(Ordering::Relaxed);
+        if head_only > 0 {
+            reasons.push(format!(
+                "{head_only} response body(ies) kept only in part (first {} KiB): the scan's bodies reached {} MiB",
+                KEPT_HEAD / 1024,
+                self.retained_body_cap / (1024 * 1024)
+            ));
+        }
+        reasons.extend(self.unusable_reason());
         reasons
+    }
+
+    /// "193 of 194 requests got no usable answer (…)", when that many did to matter (see
+    /// [`UNUSABLE_ALWAYS_PARTIAL`]): a target that answers garbage must not look clean.
+    fn unusable_reason(&self) -> Option<String> {
+        let unusable = self.unusable.lock().unwrap_or_else(|p| p.into_inner());
+        let count: usize = unusable.values().sum();
+        let sent = self.requests_sent().max(count);
+        if count == 0 || (count < UNUSABLE_ALWAYS_PARTIAL && count * 20 < sent) {
+            return None;
+        }
+        let kinds: Vec<String> = unusable.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
+        Some(format!("{count} of {sent} requests got no usable answer ({})", kinds.join(", ")))
+    }
+
+    fn count_unusable(&self, kind: &'static str) {
+        *self.unusable.lock().unwrap_or_else(|p| p.into_inner()).entry(kind).or_default() += 1;
     }
 
     /// Sends a probe, backing off on 429/503 and, when an identity's credential has expired
@@ -684,6 +728,11 @@ impl Client {
     }
 
     fn record(&self, exchange: Exchange) -> Arc<Exchange> {
+        if matches!(exchange.status, Some(429 | 503)) {
+            // Still refused after the back-off: nothing was learnt about the endpoint.
+            self.count_unusable("throttled or unavailable (429/503)");
+        }
+        self.retained.fetch_add(exchange.body.len(), Ordering::Relaxed);
         let exchange = Arc::new(exchange);
         self.log.lock().unwrap_or_else(|p| p.into_inner()).push(exchange.clone());
         exchange
@@ -709,28 +758,101 @@ impl Client {
         outcome
     }
 
-    async fn fetch_within_limits(&self, probe: &Probe, url: &Url) -> Result<Exchange, ScanError> {
-        if self.out_of_time() {
+    /// Waits for a connection slot, any back-off pause and a rate slot, never past the deadline,
+    /// then takes one request from the budget. The permit is the connection slot.
+    async fn admit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, ScanError> {
+        let over_time = || {
             self.mark_incomplete("time limit reached");
-            return Err(ScanError::TimeLimit);
+            ScanError::TimeLimit
+        };
+        if self.out_of_time() {
+            return Err(over_time());
         }
-        let _permit = self.slots.acquire().await.map_err(|_| ScanError::TimeLimit)?;
-        let pause = *self.pause_until.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(until) = pause {
-            tokio::time::sleep_until(until.into()).await;
-        }
-        self.limiter.until_key_ready(&self.host).await;
+        let waits = async {
+            let permit = self.slots.acquire().await.ok()?;
+            let pause = *self.pause_until.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(until) = pause {
+                tokio::time::sleep_until(until.into()).await;
+            }
+            self.limiter.until_key_ready(&self.host).await;
+            Some(permit)
+        };
+        let Ok(Some(permit)) = tokio::time::timeout(self.time_left(), waits).await else { return Err(over_time()) };
         if self.sent.fetch_add(1, Ordering::Relaxed) >= self.max_requests {
             self.sent.fetch_sub(1, Ordering::Relaxed);
             self.mark_incomplete(format!("request budget of {} reached", self.max_requests));
             return Err(ScanError::Budget);
         }
-        let time_left = self.time_left();
-        if time_left.is_zero() {
-            self.mark_incomplete("time limit reached");
-            return Err(ScanError::TimeLimit);
+        if self.out_of_time() {
+            return Err(over_time());
         }
+        Ok(permit)
+    }
 
+    /// How long one request (head and body) may take: the per-request timeout, and never past the
+    /// scan's deadline.
+    fn request_limit(&self) -> Duration {
+        self.request_timeout.min(self.time_left())
+    }
+
+    /// The most of the next body the scan keeps: the per-response cap, or only a head once the
+    /// bodies kept so far reach the scan's total.
+    fn body_room(&self) -> usize {
+        if self.retained.load(Ordering::Relaxed) >= self.retained_body_cap {
+            self.body_cap.min(KEPT_HEAD)
+        } else {
+            self.body_cap
+        }
+    }
+
+    /// Sends `request` and reads its answer within `limit` (head and body: a body that never ends
+    /// is cut by time as well as by `cap`). A body cut by time or broken after the head keeps the
+    /// head and what arrived.
+    async fn read_answer(&self, request: reqwest::RequestBuilder, limit: Duration, cap: usize) -> Answered {
+        let deadline = tokio::time::Instant::now() + limit;
+        let mut response = match tokio::time::timeout_at(deadline, request.send()).await {
+            Ok(Ok(response)) => response,
+            Ok(Err(e)) if e.is_timeout() && !e.is_connect() => return Answered::TimedOut,
+            Ok(Err(e)) => return Answered::Failed(e),
+            Err(_) => return Answered::TimedOut,
+        };
+        let status = response.status().as_u16();
+        let headers = std::mem::take(response.headers_mut());
+        let url = response.url().clone();
+        let expected = usize::try_from(response.content_length().unwrap_or(0)).unwrap_or(usize::MAX);
+        let mut body = BytesMut::with_capacity(expected.min(cap));
+        let mut answer = Answer { status, headers, url, body: Bytes::new(), truncated: false, cut: None };
+        // Read chunk by chunk so the cap holds however large or endless the body is.
+        loop {
+            match tokio::time::timeout_at(deadline, response.chunk()).await {
+                Ok(Ok(Some(chunk))) => {
+                    let room = cap - body.len();
+                    if chunk.len() > room {
+                        body.extend_from_slice(&chunk[..room]);
+                        answer.truncated = true;
+                        break;
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(Ok(None)) => break,
+                Ok(Err(e)) => {
+                    answer.cut = Some(Cut::Broken(root_cause(&e)));
+                    break;
+                }
+                Err(_) => {
+                    answer.cut = Some(Cut::Time);
+                    break;
+                }
+            }
+        }
+        // A body that grew by doubling may hold twice its length; the scan keeps many of them.
+        answer.body =
+            if body.capacity() - body.len() > body.len() / 4 { Bytes::copy_from_slice(&body) } else { body.freeze() };
+        Answered::Yes(answer)
+    }
+
+    async fn fetch_within_limits(&self, probe: &Probe, url: &Url) -> Result<Exchange, ScanError> {
+        let _permit = self.admit().await?;
         let mut wire_url = url.clone();
         let mut headers = self.user_headers.clone();
         if let Some(name) = probe.identity.as_deref() {
@@ -753,27 +875,8 @@ impl Client {
             request = request.body(body.clone());
         }
         let started = Instant::now();
-        let limit = self.request_timeout.min(time_left);
-        let outcome = tokio::time::timeout(limit, async {
-            let mut response = request.send().await?;
-            let status = response.status().as_u16();
-            let headers = std::mem::take(response.headers_mut());
-            let final_url = response.url().clone();
-            let mut body = BytesMut::new();
-            let mut truncated = false;
-            // Read chunk by chunk so the cap holds however large or endless the body is.
-            while let Some(chunk) = response.chunk().await? {
-                let room = self.body_cap - body.len();
-                if chunk.len() > room {
-                    body.extend_from_slice(&chunk[..room]);
-                    truncated = true;
-                    break;
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok::<_, reqwest::Error>((status, headers, final_url, body.freeze(), truncated))
-        })
-        .await;
+        let cap = self.body_room();
+        let outcome = self.read_answer(request, self.request_limit(), cap).await;
 
         let mut exchange = Exchange {
             method: probe.method.clone(),
@@ -790,22 +893,35 @@ impl Client {
             auth: probe.auth.clone(),
         };
         match outcome {
-            Ok(Ok((status, headers, final_url, body, truncated))) => {
-                if truncated {
+            Answered::Yes(answer) => {
+                if answer.truncated && cap < self.body_cap {
+                    self.kept_head_only.fetch_add(1, Ordering::Relaxed);
+                } else if answer.truncated {
                     self.truncated.fetch_add(1, Ordering::Relaxed);
                 }
-                exchange.status = Some(status);
-                exchange.headers = headers;
+                match &answer.cut {
+                    Some(Cut::Time) => {
+                        self.timeouts.fetch_add(1, Ordering::Relaxed);
+                        exchange.error = Some("body cut: timed out".into());
+                    }
+                    Some(Cut::Broken(cause)) => {
+                        self.count_unusable("body broken off");
+                        exchange.error = Some(format!("body cut: {cause}"));
+                    }
+                    None => {}
+                }
+                exchange.status = Some(answer.status);
+                exchange.headers = answer.headers;
                 // The recorded URL never carries a query credential: keep the probe's own URL unless
                 // a redirect took us elsewhere on the origin.
-                if final_url.path() != url.path() {
-                    exchange.url = final_url;
+                if answer.url.path() != url.path() {
+                    exchange.url = answer.url;
                     exchange.url.set_query(None);
                 }
-                exchange.body = body;
-                exchange.truncated = truncated;
+                exchange.body = answer.body;
+                exchange.truncated = answer.truncated || answer.cut.is_some();
             }
-            Ok(Err(e)) if e.is_connect() => {
+            Answered::Failed(e) if e.is_connect() => {
                 let cause = root_cause(&e);
                 let hint = if cause.contains("certificate") {
                     " (trust its CA with --ca-cert PEM, or scan anyway with --insecure)"
@@ -814,17 +930,57 @@ impl Client {
                 };
                 return Err(ScanError::Unreachable(format!("{url}: {cause}{hint}")));
             }
-            Ok(Err(e)) if e.is_timeout() => {
-                self.timeouts.fetch_add(1, Ordering::Relaxed);
-                exchange.error = Some("timed out".into());
+            Answered::Failed(e) => {
+                self.count_unusable(unusable_kind(&e));
+                exchange.error = Some(root_cause(&e));
             }
-            Ok(Err(e)) => exchange.error = Some(root_cause(&e)),
-            Err(_) => {
+            Answered::TimedOut => {
                 self.timeouts.fetch_add(1, Ordering::Relaxed);
                 exchange.error = Some("timed out".into());
             }
         }
         Ok(exchange)
+    }
+}
+
+/// An answer's head and (possibly cut) body, as [`Client::read_answer`] read it.
+struct Answer {
+    status: u16,
+    headers: HeaderMap,
+    url: Url,
+    body: Bytes,
+    /// Cut at the body cap.
+    truncated: bool,
+    /// Cut short otherwise.
+    cut: Option<Cut>,
+}
+
+enum Cut {
+    /// The request's time ran out while the body was still coming.
+    Time,
+    /// The connection broke mid-body (reset, bad chunk framing, bad compression).
+    Broken(String),
+}
+
+enum Answered {
+    Yes(Answer),
+    Failed(reqwest::Error),
+    TimedOut,
+}
+
+/// What kind of unusable answer a transport error (after connecting) stands for, for the report.
+fn unusable_kind(e: &reqwest::Error) -> &'static str {
+    let cause = root_cause(e).to_ascii_lowercase();
+    if e.is_redirect() {
+        "redirect loop"
+    } else if cause.contains("too large") || cause.contains("too many headers") {
+        "oversized headers"
+    } else if cause.contains("reset") || cause.contains("closed") || cause.contains("broken pipe") {
+        "connection reset or closed"
+    } else if cause.contains("invalid") || cause.contains("parse") {
+        "malformed answer"
+    } else {
+        "transport error"
     }
 }
 

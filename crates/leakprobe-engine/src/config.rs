@@ -28,6 +28,9 @@ pub struct ScanConfig {
     pub request_timeout: Duration,
     /// Largest response body read, after decompression.
     pub body_cap: usize,
+    /// Total of response bodies one scan keeps for its analyzers; past it, each new body is kept
+    /// only in part (its head) and the report says so. Bounds memory per scan, not just per response.
+    pub retained_body_cap: usize,
     /// `(name, value)` added to every request; values are treated as secrets.
     pub headers: Vec<(String, String)>,
     pub show_evidence: bool,
@@ -58,6 +61,7 @@ impl ScanConfig {
             time_limit: Duration::from_secs(120),
             request_timeout: Duration::from_secs(10),
             body_cap: 2 * 1024 * 1024,
+            retained_body_cap: 256 * 1024 * 1024,
             headers: Vec::new(),
             show_evidence: false,
             insecure: false,

@@ -159,6 +159,11 @@ pub struct ScanArgs {
     #[arg(long, default_value_t = 2048, value_name = "KIB")]
     pub max_body_kib: usize,
 
+    /// Total of response bodies kept for analysis, in MiB; past it only the head of each new body
+    /// is kept and the report is marked partial.
+    #[arg(long, default_value_t = 256, value_name = "MIB")]
+    pub max_total_body_mib: usize,
+
     /// Accept invalid TLS certificates (still reported as a finding).
     #[arg(long)]
     pub insecure: bool,

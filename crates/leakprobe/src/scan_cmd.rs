@@ -114,6 +114,7 @@ fn config_from(args: &ScanArgs) -> anyhow::Result<ScanConfig> {
     config.time_limit = args.time_limit;
     config.request_timeout = args.timeout;
     config.body_cap = args.max_body_kib.max(1) * 1024;
+    config.retained_body_cap = args.max_total_body_mib.saturating_mul(1024 * 1024);
     config.show_evidence = args.output.show_evidence;
     config.insecure = args.insecure;
     config.wordlist = !args.no_wordlist;

@@ -337,3 +337,25 @@ pub fn login_identity(
         }),
     }
 }
+
+/// Runs `cmd` to its end, polling its peak resident memory (VmHWM): `(output, peak KiB, wall time)`.
+pub fn run_watching_memory(mut cmd: Command) -> (std::process::Output, u64, Duration) {
+    let started = Instant::now();
+    let child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let status_path = format!("/proc/{}/status", child.id());
+    let watcher = std::thread::spawn(move || {
+        let mut peak_kib = 0u64;
+        while let Ok(status) = std::fs::read_to_string(&status_path) {
+            if let Some(kib) =
+                status.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+            {
+                peak_kib = peak_kib.max(kib);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        peak_kib
+    });
+    let output = child.wait_with_output().expect("wait");
+    let peak = watcher.join().unwrap_or(0);
+    (output, peak, started.elapsed())
+}
