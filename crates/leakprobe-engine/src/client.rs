@@ -939,6 +939,15 @@ impl Client {
                 exchange.error = Some("timed out".into());
             }
         }
+        // The path only: the wire URL may carry a query credential, and headers are never logged.
+        tracing::debug!(
+            method = %exchange.method,
+            path = exchange.url.path(),
+            status = exchange.status.unwrap_or(0),
+            ms = u64::try_from(exchange.elapsed.as_millis()).unwrap_or(u64::MAX),
+            error = exchange.error.as_deref().unwrap_or(""),
+            "request"
+        );
         Ok(exchange)
     }
 }
