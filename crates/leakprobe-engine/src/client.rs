@@ -1128,6 +1128,28 @@ mod tests {
         assert_eq!(retry_after(&h), None);
     }
 
+    #[test]
+    fn unusable_answers_make_the_scan_partial_once_they_matter() {
+        let client = Client::new(&ScanConfig::new("http://127.0.0.1:9").expect("config")).expect("client");
+        client.sent.store(1000, Ordering::Relaxed);
+        for _ in 0..3 {
+            client.count_unusable("connection reset or closed");
+        }
+        assert_eq!(client.unusable_reason(), None, "3 resets in 1000 requests are noise");
+        for _ in 0..7 {
+            client.count_unusable("malformed answer");
+        }
+        assert_eq!(
+            client.unusable_reason().as_deref(),
+            Some("10 of 1000 requests got no usable answer (3 connection reset or closed, 7 malformed answer)")
+        );
+        let few = Client::new(&ScanConfig::new("http://127.0.0.1:9").expect("config")).expect("client");
+        few.sent.store(3, Ordering::Relaxed);
+        few.count_unusable("oversized headers");
+        few.count_unusable("oversized headers");
+        assert!(few.incomplete().contains(&"2 of 3 requests got no usable answer (2 oversized headers)".to_string()));
+    }
+
     fn refused(method: Method, path: &str, deliberate: bool, active: bool) -> Option<NotSent> {
         let url = Url::parse("http://127.0.0.1:9").and_then(|u| u.join(path)).expect("url");
         let mut probe = Probe::new(method, path);

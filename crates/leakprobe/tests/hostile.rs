@@ -216,3 +216,37 @@ fn a_header_echoing_target_never_gets_a_credential_into_any_output() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `[identity.login]` goes through the client: its answer is read under the body cap, the request
+/// counts against the budget, and the deadline bounds it. Before, an endless login answer was read
+/// without limit (`Response::bytes`) and a silent one waited past `--time-limit`.
+#[test]
+fn logins_obey_the_body_cap_the_budget_and_the_deadline() {
+    let scan_with_login = |case: &str, configure: &dyn Fn(&mut leakprobe_engine::ScanConfig)| {
+        let target = Target::start_env("hostile", &[("HOSTILE_CASE", case)]);
+        let mut config = leakprobe_engine::ScanConfig::new(&target.url).expect("config");
+        config.wordlist = false;
+        config.time_limit = Duration::from_secs(3);
+        config.identities =
+            vec![common::login_identity("bob", "/api/login", serde_json::json!({"user": "bob"}), Some("/token"), None)];
+        configure(&mut config);
+        let started = std::time::Instant::now();
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let outcome = runtime.block_on(leakprobe_engine::scan(config, &leakprobe_engine::NoProgress));
+        match outcome {
+            Err(leakprobe_engine::ScanError::Login(why)) => (why, started.elapsed()),
+            other => panic!("{case}: expected a login error, got {:?}", other.map(|r| r.score)),
+        }
+    };
+    // An endless answer is cut at the body cap (and is then no JSON), not read forever.
+    let (why, took) = scan_with_login("endless_chunked", &|c| c.body_cap = 64 * 1024);
+    assert!(why.contains("not JSON"), "{why}");
+    assert!(took < Duration::from_secs(5), "endless login answer took {took:?}");
+    // A silent login ends at the scan's deadline, not the (longer) request timeout.
+    let (why, took) = scan_with_login("silent", &|c| c.request_timeout = Duration::from_secs(30));
+    assert!(why.contains("timeout"), "{why}");
+    assert!(took < Duration::from_secs(6), "silent login took {took:?} with a 3 s time limit");
+    // The login request is one of the budget's: with none left it is not sent.
+    let (why, _) = scan_with_login("mixed", &|c| c.max_requests = 0);
+    assert!(why.contains("budget"), "{why}");
+}
