@@ -61,11 +61,12 @@ async def send(writer, status: str, body: bytes, ctype="application/json", extra
     await writer.drain()
 
 
-async def endless(writer, chunked: bool, pause: float = 0.0) -> None:
+async def endless(writer, chunked: bool, pause: float = 0.0, json_like: bool = True) -> None:
     """200 with a body that never ends: chunked, or under a Content-Length of a terabyte."""
     framing = ("Transfer-Encoding", "chunked") if chunked else ("Content-Length", str(10**12))
-    writer.write(head("200 OK", [("Content-Type", "application/json"), framing]))
-    chunk = b'{"x": "' + b"x" * 65000 + b'"},'
+    ctype = "application/json" if json_like else "application/octet-stream"
+    writer.write(head("200 OK", [("Content-Type", ctype), framing]))
+    chunk = b'{"x": "' + b"x" * 65000 + b'"},' if json_like else b"x" * 65536
     frame = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n" if chunked else chunk
     while True:
         writer.write(frame)
@@ -98,7 +99,7 @@ async def hostile(path: str, headers: dict, writer) -> bool:
     """Answers one request the way the case misbehaves; False closes the connection."""
     if KIND in ("mixed", "wrong_cert"):
         if path == "/api/stream":
-            await endless(writer, chunked=True)
+            await endless(writer, chunked=True, json_like=False)
         if path == "/api/slow":
             await asyncio.sleep(3600)
         if path == "/api/ok":

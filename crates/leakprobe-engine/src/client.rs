@@ -432,7 +432,7 @@ impl Client {
         let _permit = self.admit().await.map_err(|e| failed(e.to_string()))?;
         let request = self.http.post(url).header(reqwest::header::CONTENT_TYPE, "application/json").body(body);
         let answer = match self.read_answer(request, self.request_limit(), self.body_cap).await {
-            Answered::Yes(answer) => answer,
+            Answered::Yes(answer) => *answer,
             Answered::Failed(e) => return Err(failed(root_cause(&e))),
             Answered::TimedOut => return Err(failed("no answer within the timeout".into())),
         };
@@ -848,7 +848,7 @@ impl Client {
         // A body that grew by doubling may hold twice its length; the scan keeps many of them.
         answer.body =
             if body.capacity() - body.len() > body.len() / 4 { Bytes::copy_from_slice(&body) } else { body.freeze() };
-        Answered::Yes(answer)
+        Answered::Yes(Box::new(answer))
     }
 
     async fn fetch_within_limits(&self, probe: &Probe, url: &Url) -> Result<Exchange, ScanError> {
@@ -894,6 +894,7 @@ impl Client {
         };
         match outcome {
             Answered::Yes(answer) => {
+                let answer = *answer;
                 if answer.truncated && cap < self.body_cap {
                     self.kept_head_only.fetch_add(1, Ordering::Relaxed);
                 } else if answer.truncated {
@@ -972,7 +973,7 @@ enum Cut {
 }
 
 enum Answered {
-    Yes(Answer),
+    Yes(Box<Answer>),
     Failed(reqwest::Error),
     TimedOut,
 }

@@ -3,7 +3,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{scan, Target};
+use common::{run_watching_memory, scan, Target};
 
 #[test]
 fn rate_flag_holds_the_per_host_rate() {
@@ -48,34 +48,12 @@ fn retry_after_is_honoured_and_the_report_says_throttled() {
     assert!(out.report["inventory"].as_array().is_some_and(|i| !i.is_empty()));
 }
 
-/// Peak resident memory of a running process, polled until it exits.
-fn run_and_watch_memory(mut cmd: std::process::Command) -> (std::process::Output, u64, Duration) {
-    let started = std::time::Instant::now();
-    let child = cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().expect("spawn");
-    let status_path = format!("/proc/{}/status", child.id());
-    let watcher = std::thread::spawn(move || {
-        let mut peak_kib = 0u64;
-        while let Ok(status) = std::fs::read_to_string(&status_path) {
-            if let Some(kib) =
-                status.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-            {
-                peak_kib = peak_kib.max(kib);
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        peak_kib
-    });
-    let output = child.wait_with_output().expect("wait");
-    let peak = watcher.join().unwrap_or(0);
-    (output, peak, started.elapsed())
-}
-
 #[test]
 fn endless_and_silent_answers_end_within_the_time_limit_with_bounded_memory() {
     let target = Target::start("hostile");
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("leakprobe"));
     cmd.args(["scan", &target.url, "--format", "json", "--no-wordlist", "--timeout", "3s", "--time-limit", "8s"]);
-    let (out, peak_kib, elapsed) = run_and_watch_memory(cmd);
+    let (out, peak_kib, elapsed) = run_watching_memory(cmd);
     assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
     assert!(elapsed < Duration::from_secs(15), "scan took {elapsed:?} with --time-limit 8s");
     // 2 MiB body cap per response; the endless stream must not grow memory without bound.
