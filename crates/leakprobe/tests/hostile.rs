@@ -30,7 +30,7 @@ enum Ends {
 
 struct Case {
     name: &'static str,
-    /// `https` with a certificate (see [`tls_env`]) instead of plain HTTP.
+    /// `https` with a fresh self-signed certificate instead of plain HTTP (scanned without --insecure).
     tls: bool,
     args: &'static [&'static str],
     ends: Ends,
