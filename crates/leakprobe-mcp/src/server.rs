@@ -487,7 +487,7 @@ impl ServerHandler for LeakprobeServer {
             views::scrub(&mut report);
             let text =
                 serde_json::to_string_pretty(&report).map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
-            ResourceContents::text(text, uri).with_mime_type("application/json")
+            ResourceContents::text(leakprobe_render::escape_json_controls(text), uri).with_mime_type("application/json")
         } else if let Some(id) = uri.strip_prefix("leakprobe://checks/") {
             let check =
                 checks::find(id).ok_or_else(|| ErrorData::resource_not_found(format!("no check `{id}`"), None))?;
