@@ -101,7 +101,10 @@ fn words(value: &str) -> String {
 /// `$2b$12$…` keeps the scheme and cost; a bare digest keeps four characters.
 fn hash(value: &str) -> String {
     if value.starts_with('$') {
-        let cut = value.match_indices('$').nth(2).map_or(value.len().min(8), |(i, _)| i + 1);
+        // Without a third `$`, the first 8 bytes, backed off to a character boundary (a value can
+        // hold U+FFFD from a lossy decode; found by fuzz/detect).
+        let short = (0..=value.len().min(8)).rev().find(|&i| value.is_char_boundary(i)).unwrap_or(0);
+        let cut = value.match_indices('$').nth(2).map_or(short, |(i, _)| i + 1);
         return format!("{}{}", &value[..cut], "*".repeat(8));
     }
     let head: String = value.chars().take(4).collect();
@@ -133,6 +136,13 @@ fn key(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// fuzz/detect: a `$`-led hash cut inside a multi-byte character panicked.
+    #[test]
+    fn a_hash_cut_inside_a_character_does_not_panic() {
+        let value = "$2b\u{fffd}\u{fffd}efghij";
+        assert_eq!(redact(PiiType::PasswordHash, value), "$2b\u{fffd}********");
+    }
 
     #[test]
     fn shapes() {

@@ -21,6 +21,8 @@ pub mod discovery;
 mod error;
 pub mod exercise;
 pub mod fingerprints;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod health;
 pub mod identity;
 pub mod inventory;

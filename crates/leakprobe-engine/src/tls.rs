@@ -4,7 +4,7 @@
 //!
 //! These connections go to the target's own host and port only; they are not HTTP requests and do
 //! not count against the request budget.
-mod legacy;
+pub(crate) mod legacy;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -146,14 +146,14 @@ pub async fn probe(target: &Url, extra_roots: &[Vec<u8>], timeout: Duration) -> 
     Some(facts)
 }
 
-struct LeafFacts {
+pub(crate) struct LeafFacts {
     not_after: String,
     expires_in_days: i64,
     self_signed: bool,
 }
 
 /// Expiry and self-signedness of the leaf certificate; `None` when the DER does not parse.
-fn leaf_facts(der: &CertificateDer<'_>) -> Option<LeafFacts> {
+pub(crate) fn leaf_facts(der: &CertificateDer<'_>) -> Option<LeafFacts> {
     let (_, cert) = x509_parser::parse_x509_certificate(der.as_ref()).ok()?;
     let not_after = cert.validity().not_after.timestamp();
     let now = i64::try_from(SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs()).ok()?;

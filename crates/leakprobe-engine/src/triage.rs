@@ -251,6 +251,16 @@ mod tests {
     }
 
     #[test]
+    fn a_reworded_title_keeps_the_id() {
+        let check = crate::checks::find("pii_in_response").expect("registered");
+        let id_with_title = |title: &str| {
+            let h = Hit { title: title.into(), ..hit("GET", "/api/users", "pii") };
+            merge(vec![(check, h)], &Inventory::default(), &BTreeSet::new())[0].1.id.clone()
+        };
+        assert_eq!(id_with_title("Response exposes email"), id_with_title("Personal data in the response: e-mail"));
+    }
+
+    #[test]
     fn a_header_on_one_path_is_that_paths_and_on_most_paths_the_origins() {
         let check = crate::checks::find("powered_by_disclosure").expect("registered");
         let answered: BTreeSet<String> =

@@ -390,6 +390,7 @@ fn read_capped(path: &std::path::Path) -> Result<Vec<u8>, Refusal> {
     use std::io::Read;
     let file = std::fs::File::open(path).map_err(|e| Refusal(format!("{}: {e}", path.display())))?;
     let mut bytes = Vec::new();
+    #[allow(clippy::disallowed_methods)] // bounded by `take`: one byte past the cap says "too large"
     file.take(pii::MAX_BYTES as u64 + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| Refusal(format!("{}: {e}", path.display())))?;
@@ -486,7 +487,7 @@ impl ServerHandler for LeakprobeServer {
             views::scrub(&mut report);
             let text =
                 serde_json::to_string_pretty(&report).map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
-            ResourceContents::text(text, uri).with_mime_type("application/json")
+            ResourceContents::text(leakprobe_render::escape_json_controls(text), uri).with_mime_type("application/json")
         } else if let Some(id) = uri.strip_prefix("leakprobe://checks/") {
             let check =
                 checks::find(id).ok_or_else(|| ErrorData::resource_not_found(format!("no check `{id}`"), None))?;

@@ -180,7 +180,8 @@ fn must_mask(m: &leakprobe_detect::Match) -> bool {
 pub fn to_text<T: Serialize>(view: &T) -> String {
     let mut value = serde_json::to_value(view).unwrap_or(Value::Null);
     scrub(&mut value);
-    serde_json::to_string_pretty(&value).unwrap_or_default()
+    // The assistant's client may show this text in a terminal: no raw DEL, C1 or bidi control.
+    leakprobe_render::escape_json_controls(serde_json::to_string_pretty(&value).unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -203,5 +204,12 @@ mod tests {
         let again = v.clone();
         scrub(&mut v);
         assert_eq!(v, again, "scrubbing twice changes nothing");
+    }
+
+    #[test]
+    fn text_for_the_assistant_carries_no_raw_control_character() {
+        let text = to_text(&serde_json::json!({"evidence": "x\u{1b}[2J\u{9b}31m\u{7f}"}));
+        assert!(!text.contains(['\u{1b}', '\u{9b}', '\u{7f}']), "{text}");
+        assert!(text.contains(r"\u001b[2J\u009b31m\u007f"), "{text}");
     }
 }

@@ -4,7 +4,8 @@
 //! the engine), baseline states are carried on each finding, and evidence is redacted upstream. On
 //! top of that, [`render`] masks anything that looks like a credential header
 //! (`Authorization:`, `Cookie:`, `X-Api-Key:` …) in every excerpt before any format sees it, so no
-//! output can carry one even if a check quoted a request.
+//! output can carry one even if a check quoted a request. And nothing a target sent reaches a
+//! terminal raw: control characters are escaped in every format ([`escape_controls`]).
 //!
 //! ```no_run
 //! # fn show(report: &leakprobe_engine::report::Report) {
@@ -14,6 +15,7 @@
 //! assert_eq!(format, Some(Format::Html));
 //! # }
 //! ```
+mod controls;
 mod html;
 mod json;
 mod junit;
@@ -27,6 +29,7 @@ use std::path::Path;
 
 use leakprobe_engine::report::Report;
 
+pub use controls::{escape_controls, escape_json_controls};
 pub use mask::mask_credentials;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,10 +67,12 @@ impl Format {
 /// (`anstream` does so and honours `NO_COLOR`).
 pub fn render(report: &Report, format: Format) -> String {
     let masked = mask::mask_report(report);
-    let report = &masked;
+    // The JSON report is data: it keeps what the target sent, as JSON escapes. Every other format
+    // is read by people, often in a terminal: there the characters are escaped as visible text.
+    let report = &if format == Format::Json { masked } else { controls::escape_report(masked) };
     match format {
         Format::Terminal => terminal::render(report),
-        Format::Json => json::render(report),
+        Format::Json => controls::escape_json_controls(json::render(report)),
         Format::Sarif => sarif::render(report),
         Format::Junit => junit::render(report),
         Format::Markdown => markdown::render(report),

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use leakprobe_detect::{Confidence, Detector, Match};
+use leakprobe_render::{escape_controls, escape_json_controls};
 
 #[derive(Debug, Args)]
 pub struct DetectArgs {
@@ -160,7 +161,10 @@ fn scan_reader(
 ) -> io::Result<()> {
     if whole {
         let mut buf = Vec::new();
-        reader.read_to_end(&mut buf)?;
+        // Bounded: `whole` is only asked for a JSON file whose size is at most WHOLE_JSON_MAX, and the
+        // `take` holds that even if the file grows while it is read.
+        #[allow(clippy::disallowed_methods)]
+        reader.take(WHOLE_JSON_MAX).read_to_end(&mut buf)?;
         return out.report(detector, name, &buf, 1);
     }
     let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 64 * 1024);
@@ -238,10 +242,13 @@ impl Output<'_> {
         let value = if self.args.show_evidence { m.value.clone() } else { m.redacted() };
         match self.args.format {
             DetectFormat::Terminal => {
-                let value = value.replace('\n', "\\n");
+                // File names, values and JSON keys are whatever the input holds: escaped, so an ESC
+                // sequence in a log cannot drive the terminal that reads this output.
+                let value = escape_controls(&value).replace('\n', "\\n");
+                let file = escape_controls(file);
                 write!(self.w, "{file}:{line}:{column}: {} ({}) {value}", m.kind.as_str(), m.confidence.as_str())?;
                 if let Some(p) = &m.key_path {
-                    write!(self.w, " [{p}]")?;
+                    write!(self.w, " [{}]", escape_controls(p))?;
                 }
                 if let Some(d) = m.detail {
                     write!(self.w, " {{{d}}}")?;
@@ -263,8 +270,7 @@ impl Output<'_> {
                 let sep: &[u8] = if self.first_json { b"\n  " } else { b",\n  " };
                 self.first_json = false;
                 self.w.write_all(sep)?;
-                serde_json::to_writer(&mut self.w, &item)?;
-                Ok(())
+                self.w.write_all(escape_json_controls(item.to_string()).as_bytes())
             }
         }
     }

@@ -64,8 +64,11 @@ fn exit_code_for(error: &anyhow::Error) -> u8 {
 }
 
 /// The error and its causes on one line: `cannot read spec: No such file or directory`.
+/// The error chain on one line; a cause may quote the target (a spec's text, a status line), so its
+/// control characters are escaped before they reach the terminal.
 fn one_line(error: &anyhow::Error) -> String {
-    error.chain().map(ToString::to_string).collect::<Vec<_>>().join(": ")
+    let line = error.chain().map(ToString::to_string).collect::<Vec<_>>().join(": ");
+    leakprobe_render::escape_controls(&line).into_owned()
 }
 
 fn init_tracing(verbose: u8, quiet: bool) {

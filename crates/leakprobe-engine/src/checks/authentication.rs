@@ -105,8 +105,11 @@ fn unauthenticated_access(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
             let severity = if pii.is_empty() { Severity::High } else { Severity::Critical };
             let anonymous_ok = same_data(&c.authed, &c.anonymous) && !ctx.soft404.is_not_found(&c.anonymous);
             let broken_ok = same_data(&c.authed, &c.broken);
-            let (title, confidence, evidence) = if anonymous_ok && refused(&c.broken) {
+            // Each kind is frozen at the title it first shipped with: ids (and users' baselines)
+            // must not move when a title is reworded.
+            let (title, kind, confidence, evidence) = if anonymous_ok && refused(&c.broken) {
                 (
+                    "Credentials are checked only when present: no credential gets the data",
                     "Credentials are checked only when present: no credential gets the data",
                     Confidence::Confirmed,
                     format!(
@@ -122,11 +125,13 @@ fn unauthenticated_access(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
                 // says this one was meant to be private.
                 (
                     "Endpoint serves the same data without credentials",
+                    "Endpoint serves the same data without credentials",
                     Confidence::High,
                     format!("GET {} as {name} → {}; without credentials → {} with the same data (other endpoints answer 401/403)", c.path, status(&c.authed), status(&c.anonymous)),
                 )
             } else if refused(&c.anonymous) && broken_ok {
                 (
+                    "Invalid credentials are accepted",
                     "Invalid credentials are accepted",
                     Confidence::Confirmed,
                     format!(
@@ -145,7 +150,7 @@ fn unauthenticated_access(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
                 confidence,
                 method: "GET".into(),
                 path: c.path.clone(),
-                kind: title.into(),
+                kind: kind.into(),
                 pii_types: pii,
                 evidence,
             });

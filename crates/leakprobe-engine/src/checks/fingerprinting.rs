@@ -43,6 +43,9 @@ static PRODUCT_VERSION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[A-Za-z][A-Za-z0-9._-]*/v?\d+(?:\.\d+)+").unwrap());
 #[allow(clippy::unwrap_used)]
 static VERSION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bv?\d+\.\d+(?:\.\d+)*\b").unwrap());
+/// A version where it starts a word (`3.0.1`, `v2`, `10.0-rc1`), and what it is glued to.
+#[allow(clippy::unwrap_used)]
+static VERSION_TOKEN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bv?\d[\w.+~-]*").unwrap());
 #[allow(clippy::unwrap_used)]
 static REALM: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"(?i)realm\s*=\s*"([^"]*)""#).unwrap());
 
@@ -72,7 +75,7 @@ fn header_hit(ex: &Exchange, ctx: &ScanContext, title: String, severity: Severit
         confidence: Confidence::High,
         method: "*".into(),
         path,
-        kind: format!("{header}: {value}"),
+        kind: stable_kind(header, value),
         pii_types: Vec::new(),
         evidence: format!("{header}: {value}"),
     }
@@ -134,6 +137,15 @@ fn auth_realm(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
     }
 }
 
+/// What tells two disclosures apart in a finding's id: the header and the products it names, without
+/// their versions. An upgrade from `Werkzeug/3.0.1` to `3.0.6` is the same finding (a baseline keeps
+/// it), another product is another one.
+fn stable_kind(header: &str, value: &str) -> String {
+    let products = VERSION_TOKEN.replace_all(value, "");
+    let products = products.split_whitespace().collect::<Vec<_>>().join(" ");
+    format!("{}: {}", header.to_ascii_lowercase(), products.to_ascii_lowercase())
+}
+
 /// `x-powered-by` → `X-Powered-By`.
 fn canonical(header: &str) -> String {
     header
@@ -144,4 +156,25 @@ fn canonical(header: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stable_kind;
+
+    #[test]
+    fn finding_kind_ignores_versions() {
+        let a = stable_kind("Server", "Werkzeug/3.0.1 Python/3.11.4");
+        assert_eq!(a, "server: werkzeug/ python/");
+        assert_eq!(a, stable_kind("Server", "Werkzeug/3.0.6 Python/3.12.0"));
+        assert_eq!(stable_kind("X-Powered-By", "PHP/8"), stable_kind("X-Powered-By", "PHP/7.4.33"));
+        assert_eq!(stable_kind("Server", "Apache/2.4.41 (Ubuntu)"), "server: apache/ (ubuntu)");
+        assert_eq!(
+            stable_kind("WWW-Authenticate", r#"Basic realm="Jenkins v2.401""#),
+            stable_kind("WWW-Authenticate", r#"Basic realm="Jenkins v2.440""#)
+        );
+        assert_ne!(stable_kind("Server", "nginx/1.25.3"), stable_kind("Server", "Apache/1.25.3"));
+        // A digit inside a word is part of the name, not a version.
+        assert_eq!(stable_kind("X-Generator", "Drupal 10 (Python3)"), "x-generator: drupal (python3)");
+    }
 }

@@ -15,7 +15,7 @@ mod input_validation;
 pub mod jwt;
 mod property_authorization;
 mod rate_limiting;
-mod sensitive_files;
+pub(crate) mod sensitive_files;
 mod signatures;
 mod spec_conformance;
 pub mod sql_injection;

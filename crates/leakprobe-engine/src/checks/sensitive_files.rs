@@ -10,7 +10,7 @@
 //! Six checks share the probing, one per kind of file, so each has its own docs, CWE and
 //! remediation. Each check sends only its own paths; the folder probes they all need are sent once
 //! (the client answers identical probes from its cache).
-mod inspect;
+pub(crate) mod inspect;
 mod plan;
 mod rules;
 

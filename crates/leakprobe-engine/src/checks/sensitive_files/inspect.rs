@@ -155,7 +155,7 @@ pub fn zip_entries(b: &[u8]) -> Vec<String> {
 }
 
 /// Entry names of a POSIX tar: 512-byte headers, each followed by its data in 512-byte blocks.
-fn tar_entries(b: &[u8]) -> Vec<String> {
+pub(crate) fn tar_entries(b: &[u8]) -> Vec<String> {
     let mut names = Vec::new();
     let mut at = 0usize;
     while names.len() < MAX_ENTRIES && at < b.len() {
@@ -253,7 +253,7 @@ fn columns(rest: &str) -> Vec<String> {
         .collect()
 }
 
-fn sql(text: &str) -> Inspection {
+pub(crate) fn sql(text: &str) -> Inspection {
     let tables = tables(text);
     let rows = DATA_ROWS.find_iter(text).count();
     let mut evidence = "SQL dump".to_string();
@@ -269,7 +269,7 @@ fn sql(text: &str) -> Inspection {
 /// Table names and columns sit in clear text in `sqlite_master`'s page; reading them needs no
 /// SQLite. A database whose tables hold personal data is rated as a dump of it: a live app's
 /// database is not empty.
-fn sqlite(ex: &Exchange) -> Inspection {
+pub(crate) fn sqlite(ex: &Exchange) -> Inspection {
     let text = String::from_utf8_lossy(&ex.body[..ex.body.len().min(TEXT_WINDOW)]);
     let tables = tables(&text);
     let mut evidence = format!("SQLite 3 database, {}", size(ex));
