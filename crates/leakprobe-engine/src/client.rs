@@ -33,6 +33,12 @@ const MAX_RENEWALS: u32 = 20;
 /// past this many, 401s of that identity no longer trigger a login.
 const MAX_USELESS_RENEWALS: u32 = 2;
 
+tokio::task_local! {
+    /// The body cap of the requests the current task sends, when it is not the scan's own: API
+    /// descriptions have their own, larger limit (`ScanConfig::max_spec_size`).
+    pub static BODY_CAP: usize;
+}
+
 /// What to send. Paths are resolved against the target; anything outside its origin is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Probe {
@@ -714,6 +720,12 @@ impl Client {
             self.mark_incomplete("time limit reached");
             return Err(ScanError::TimeLimit);
         }
+        // A spent budget refuses at once: no waiting for a connection slot or a rate-limiter slot
+        // that would only lead to the same refusal (the count is checked again below, exactly).
+        if self.sent.load(Ordering::Relaxed) >= self.max_requests {
+            self.mark_incomplete(format!("request budget of {} reached", self.max_requests));
+            return Err(ScanError::Budget);
+        }
         let _permit = self.slots.acquire().await.map_err(|_| ScanError::TimeLimit)?;
         let pause = *self.pause_until.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(until) = pause {
@@ -753,6 +765,7 @@ impl Client {
             request = request.body(body.clone());
         }
         let started = Instant::now();
+        let body_cap = BODY_CAP.try_with(|cap| *cap).unwrap_or(self.body_cap);
         let limit = self.request_timeout.min(time_left);
         let outcome = tokio::time::timeout(limit, async {
             let mut response = request.send().await?;
@@ -763,7 +776,7 @@ impl Client {
             let mut truncated = false;
             // Read chunk by chunk so the cap holds however large or endless the body is.
             while let Some(chunk) = response.chunk().await? {
-                let room = self.body_cap - body.len();
+                let room = body_cap - body.len();
                 if chunk.len() > room {
                     body.extend_from_slice(&chunk[..room]);
                     truncated = true;
@@ -824,6 +837,16 @@ impl Client {
                 exchange.error = Some("timed out".into());
             }
         }
+        // `-vv`: what was sent and how it went. The path only: a query may carry a credential, and
+        // headers and bodies are never logged.
+        tracing::debug!(
+            method = %exchange.method,
+            path = exchange.url.path(),
+            status = exchange.status.map_or_else(|| exchange.error.clone().unwrap_or_default(), |s| s.to_string()),
+            ms = exchange.elapsed.as_millis(),
+            identity = exchange.identity.as_deref().unwrap_or("-"),
+            "request"
+        );
         Ok(exchange)
     }
 }

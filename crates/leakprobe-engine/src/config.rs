@@ -28,6 +28,9 @@ pub struct ScanConfig {
     pub request_timeout: Duration,
     /// Largest response body read, after decompression.
     pub body_cap: usize,
+    /// Largest API description read (served, `--spec URL` or `--spec FILE`): specs of large APIs
+    /// run to tens of MB, far past what any other answer needs.
+    pub max_spec_size: usize,
     /// `(name, value)` added to every request; values are treated as secrets.
     pub headers: Vec<(String, String)>,
     pub show_evidence: bool,
@@ -58,6 +61,7 @@ impl ScanConfig {
             time_limit: Duration::from_secs(120),
             request_timeout: Duration::from_secs(10),
             body_cap: 2 * 1024 * 1024,
+            max_spec_size: 64 * 1024 * 1024,
             headers: Vec::new(),
             show_evidence: false,
             insecure: false,
