@@ -240,16 +240,20 @@ impl Schedule {
     }
 }
 
-/// Endpoints with a GET that no answer of the scan came from, leaving out those the state guard
-/// keeps from being called (they are listed in `coverage.not_called`).
-fn unread_endpoints(ctx: &ScanContext) -> usize {
-    let read: BTreeSet<String> = ctx
-        .client
+/// The templates some GET of the scan got an answer from so far.
+pub fn read_templates(ctx: &ScanContext) -> BTreeSet<String> {
+    ctx.client
         .exchanges()
         .iter()
         .filter(|ex| ex.method == reqwest::Method::GET && ex.status.is_some())
         .map(|ex| ctx.inventory.template_of(ex.path()))
-        .collect();
+        .collect()
+}
+
+/// Endpoints with a GET that no answer of the scan came from, leaving out those the state guard
+/// keeps from being called (they are listed in `coverage.not_called`).
+fn unread_endpoints(ctx: &ScanContext) -> usize {
+    let read = read_templates(ctx);
     ctx.inventory
         .endpoints()
         .filter(|e| e.methods.contains("GET") && !read.contains(&e.template))

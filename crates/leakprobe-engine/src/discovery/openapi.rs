@@ -27,6 +27,8 @@ const MAX_DOCUMENT_SCHEMA_NODES: usize = 1_000_000;
 /// How far into a document its `openapi`/`swagger` field is looked for, to tell a broken spec
 /// (reported) from some other JSON at a spec path (ignored).
 const SPEC_MARKER_WINDOW: usize = 4096;
+/// YAML flow nesting read: serde_yaml_ng's own recursion limit.
+const MAX_YAML_FLOW_DEPTH: usize = 128;
 
 #[derive(Debug, Clone)]
 pub struct ApiSpec {
@@ -118,6 +120,9 @@ pub fn parse(bytes: &[u8]) -> Result<ApiSpec, ScanError> {
         // A document that starts like JSON is JSON: its own error says what is wrong.
         Err(e) if bytes.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| matches!(b, b'{' | b'[')) => {
             return Err(ScanError::Spec(format!("invalid JSON ({e})")));
+        }
+        Err(_) if flow_depth(bytes) > MAX_YAML_FLOW_DEPTH => {
+            return Err(ScanError::Spec(format!("YAML nested deeper than {MAX_YAML_FLOW_DEPTH} levels")));
         }
         Err(_) => {
             serde_yaml_ng::from_slice(bytes).map_err(|e| ScanError::Spec(format!("neither JSON nor YAML ({e})")))?
@@ -314,6 +319,25 @@ fn form_content_schema(node: &Value) -> Option<(&Value, BodyEncoding)> {
         };
         Some((m.get("schema")?, encoding))
     })
+}
+
+/// The deepest nesting of YAML flow collections (`[`, `{`), quotes ignored. The YAML parser
+/// underneath serde_yaml_ng takes minutes over a million nested `[` before its depth limit applies,
+/// so such a document is refused before it is parsed; a bracket inside a quoted string only makes
+/// the count higher, never lower, and no real spec comes near the limit.
+fn flow_depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for b in bytes {
+        match b {
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 /// Whether a document that did not parse says it is an API description.
