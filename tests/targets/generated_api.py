@@ -5,6 +5,7 @@ Environment:
   GEN_OPS          operations in the spec (default 1000)
   GEN_SEED         seed of the resource names and data (default 12)
   GEN_SPEC_PAD_MB  pad operation descriptions until the spec is about this many MB (default 0)
+  GEN_SPEC_BOMB    `deep`: serve a spec nested a million levels deep at /openapi.json instead
 
 Shape: resources under /api/v1, each with a collection (GET, POST with a schema), items by id,
 account number or username (GET, PUT, DELETE), and nested routes (history, notes, attachments…);
@@ -74,7 +75,8 @@ def build():
     """The resources, their operations, and the planted routes: deterministic for (OPS, SEED)."""
     rng = random.Random(SEED)
     per_resource = 5 + 3  # collection GET/POST, item GET/PUT/DELETE, three nested GETs on average
-    names = resource_names(max(1, OPS // per_resource), rng)
+    # Every planted leak has a resource of its own, however small the API.
+    names = resource_names(max(len(PLANTS), OPS // per_resource), rng)
     resources = []
     ops = []
     for name in names:
@@ -303,7 +305,12 @@ def create_app():
     from flask import Flask, Response, jsonify, request
 
     app = Flask(__name__)
-    document = json.dumps(spec())
+    if os.environ.get("GEN_SPEC_BOMB") == "deep":
+        depth = 10**6
+        document = ('{"openapi": "3.0.3", "info": {"title": "x", "version": "1"}, "paths": {}, "x-deep": '
+                    + "[" * depth + "]" * depth + "}")
+    else:
+        document = json.dumps(spec())
 
     @app.get("/")
     def index():
