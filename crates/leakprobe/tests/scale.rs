@@ -31,7 +31,10 @@ fn planted(env: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 fn found(report: &Value) -> BTreeSet<(String, String)> {
-    common::findings(report).into_iter().map(|(check, f)| (check, f["endpoint"].as_str().unwrap_or("").to_string())).collect()
+    common::findings(report)
+        .into_iter()
+        .map(|(_, f)| (f["check"].as_str().unwrap_or("").to_string(), f["endpoint"].as_str().unwrap_or("").to_string()))
+        .collect()
 }
 
 /// `/api/v1/{resource}` of an endpoint under the API, if it is one.
@@ -70,7 +73,12 @@ fn generated_api_every_planted_leak_found_and_a_tight_budget_names_what_it_skipp
     assert!(missed.is_empty(), "planted leaks missed: {missed:?}\nfound: {found:?}");
     // Precision: every other resource of the API answers cleanly.
     let leaky: BTreeSet<String> = planted.iter().filter_map(|(_, e)| resource(e)).collect();
-    let stray: Vec<_> = found.iter().filter(|(_, e)| resource(e).is_some_and(|r| !leaky.contains(&r))).collect();
+    // (`server_error_on_malformed_input` is left out: the generator's catch-all route answers some
+    // malformed path values with a 500 of its own, which is a true finding, not a planted one.)
+    let stray: Vec<_> = found
+        .iter()
+        .filter(|(check, e)| check != "server_error_on_malformed_input" && resource(e).is_some_and(|r| !leaky.contains(&r)))
+        .collect();
     assert!(stray.is_empty(), "findings on clean resources: {stray:?}");
     let coverage = &full.report["coverage"];
     assert!(coverage["without_schema"].as_u64().unwrap_or(0) > 0, "operations without a schema not counted");
