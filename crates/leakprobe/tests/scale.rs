@@ -77,7 +77,9 @@ fn generated_api_every_planted_leak_found_and_a_tight_budget_names_what_it_skipp
     // malformed path values with a 500 of its own, which is a true finding, not a planted one.)
     let stray: Vec<_> = found
         .iter()
-        .filter(|(check, e)| check != "server_error_on_malformed_input" && resource(e).is_some_and(|r| !leaky.contains(&r)))
+        .filter(|(check, e)| {
+            check != "server_error_on_malformed_input" && resource(e).is_some_and(|r| !leaky.contains(&r))
+        })
         .collect();
     assert!(stray.is_empty(), "findings on clean resources: {stray:?}");
     let coverage = &full.report["coverage"];
@@ -89,7 +91,8 @@ fn generated_api_every_planted_leak_found_and_a_tight_budget_names_what_it_skipp
     assert!(tight.report["requests"].as_u64().unwrap_or(999) <= 120);
     let coverage = &tight.report["coverage"];
     assert_eq!(coverage["complete"], false, "{coverage}");
-    let reasons: Vec<&str> = coverage["incomplete"].as_array().expect("incomplete").iter().filter_map(Value::as_str).collect();
+    let reasons: Vec<&str> =
+        coverage["incomplete"].as_array().expect("incomplete").iter().filter_map(Value::as_str).collect();
     let skipped = skipped_for(&tight.report, "budget");
     assert!(!skipped.is_empty(), "no check says it was cut by the budget: {coverage}");
     let named = reasons.iter().find(|r| r.contains("left work undone")).expect("a reason that names the checks");
@@ -136,7 +139,9 @@ fn debug_log_lists_each_request_without_the_credential() {
     let lines: Vec<&str> = stderr.lines().filter(|l| l.contains(" request ")).collect();
     assert!(lines.len() >= 10, "too few request lines:\n{stderr}");
     assert!(
-        lines.iter().any(|l| l.contains("method=GET") && l.contains("path=\"/openapi.json\"") && l.contains("status=\"200\"")),
+        lines
+            .iter()
+            .any(|l| l.contains("method=GET") && l.contains("path=\"/openapi.json\"") && l.contains("status=\"200\"")),
         "no line for the spec fetch:\n{stderr}"
     );
     assert!(lines.iter().all(|l| l.contains("ms=")), "a request line without its time:\n{stderr}");
@@ -175,18 +180,23 @@ fn spec_bombs_end_in_seconds_with_a_reason() {
     for i in 0..2000 {
         schemas.insert(format!("S{i}"), serde_json::json!({"$ref": format!("#/components/schemas/S{}", i + 1)}));
     }
-    schemas.insert("S2000".into(), serde_json::json!({"type": "object", "properties": {"self": {"$ref": "#/components/schemas/S0"}}}));
+    schemas.insert(
+        "S2000".into(),
+        serde_json::json!({"type": "object", "properties": {"self": {"$ref": "#/components/schemas/S0"}}}),
+    );
     schemas.insert("C".into(), serde_json::json!({"$ref": "#/components/schemas/C"}));
     let paths: serde_json::Map<String, Value> = (0..200)
         .map(|i| {
             let schema = if i % 2 == 0 { "#/components/schemas/S0" } else { "#/components/schemas/C" };
-            let ok = serde_json::json!({"description": "ok", "content": {"application/json": {"schema": {"$ref": schema}}}});
+            let ok =
+                serde_json::json!({"description": "ok", "content": {"application/json": {"schema": {"$ref": schema}}}});
             (format!("/api/v1/r{i}"), serde_json::json!({"get": {"responses": {"200": ok}}}))
         })
         .collect();
     let refs = serde_json::json!({"openapi": "3.0.0", "paths": paths, "components": {"schemas": schemas}});
     let refs = write(&dir, "refs.json", &refs.to_string());
-    let big = write(&dir, "big.json", &format!(r#"{{"openapi": "3.0.0", "paths": {{}}, "x": "{}"}}"#, "a".repeat(1_200_000)));
+    let big =
+        write(&dir, "big.json", &format!(r#"{{"openapi": "3.0.0", "paths": {{}}, "x": "{}"}}"#, "a".repeat(1_200_000)));
 
     let target = Target::start_env("generated_api", &[("GEN_OPS", "40")]);
     let cases: Vec<(&str, Vec<String>, i32, &str)> = vec![
