@@ -40,6 +40,12 @@ const KEPT_HEAD: usize = 64 * 1024;
 /// share of one in twenty (a stray reset among thousands of requests is noise, not a hole).
 const UNUSABLE_ALWAYS_PARTIAL: usize = 10;
 
+tokio::task_local! {
+    /// The body cap of the requests the current task sends, when it is not the scan's own: API
+    /// descriptions have their own, larger limit (`ScanConfig::max_spec_size`).
+    pub static BODY_CAP: usize;
+}
+
 /// What to send. Paths are resolved against the target; anything outside its origin is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Probe {
@@ -768,6 +774,12 @@ impl Client {
         if self.out_of_time() {
             return Err(over_time());
         }
+        // A spent budget refuses at once: no waiting for a connection slot or a rate-limiter slot
+        // that would only lead to the same refusal (the count is checked again below, exactly).
+        if self.sent.load(Ordering::Relaxed) >= self.max_requests {
+            self.mark_incomplete(format!("request budget of {} reached", self.max_requests));
+            return Err(ScanError::Budget);
+        }
         let waits = async {
             let permit = self.slots.acquire().await.ok()?;
             let pause = *self.pause_until.lock().unwrap_or_else(|p| p.into_inner());
@@ -875,7 +887,8 @@ impl Client {
             request = request.body(body.clone());
         }
         let started = Instant::now();
-        let cap = self.body_room();
+        // Spec fetches carry their own cap (`--max-spec-size`); every other body the scan's room.
+        let cap = BODY_CAP.try_with(|cap| *cap).unwrap_or_else(|_| self.body_room());
         let outcome = self.read_answer(request, self.request_limit(), cap).await;
 
         let mut exchange = Exchange {
@@ -940,13 +953,14 @@ impl Client {
                 exchange.error = Some("timed out".into());
             }
         }
-        // The path only: the wire URL may carry a query credential, and headers are never logged.
+        // `-vv`: what was sent and how it went. The path only: a query may carry a credential, and
+        // headers and bodies are never logged.
         tracing::debug!(
             method = %exchange.method,
             path = exchange.url.path(),
-            status = exchange.status.unwrap_or(0),
+            status = exchange.status.map_or_else(|| exchange.error.clone().unwrap_or_default(), |s| s.to_string()),
             ms = u64::try_from(exchange.elapsed.as_millis()).unwrap_or(u64::MAX),
-            error = exchange.error.as_deref().unwrap_or(""),
+            identity = exchange.identity.as_deref().unwrap_or("-"),
             "request"
         );
         Ok(exchange)

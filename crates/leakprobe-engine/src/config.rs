@@ -31,6 +31,9 @@ pub struct ScanConfig {
     /// Total of response bodies one scan keeps for its analyzers; past it, each new body is kept
     /// only in part (its head) and the report says so. Bounds memory per scan, not just per response.
     pub retained_body_cap: usize,
+    /// Largest API description read (served, `--spec URL` or `--spec FILE`): specs of large APIs
+    /// run to tens of MB, far past what any other answer needs.
+    pub max_spec_size: usize,
     /// `(name, value)` added to every request; values are treated as secrets.
     pub headers: Vec<(String, String)>,
     pub show_evidence: bool,
@@ -62,6 +65,7 @@ impl ScanConfig {
             request_timeout: Duration::from_secs(10),
             body_cap: 2 * 1024 * 1024,
             retained_body_cap: 256 * 1024 * 1024,
+            max_spec_size: 64 * 1024 * 1024,
             headers: Vec::new(),
             show_evidence: false,
             insecure: false,

@@ -1,6 +1,7 @@
 //! The inventory: endpoints as path templates (`/users/7` → `/users/{id}`) with their methods,
 //! parameters, concrete examples and where we learned of them.
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Mutex;
 
 use serde::Serialize;
 
@@ -161,13 +162,23 @@ const MAX_EXAMPLES: usize = 5;
 #[derive(Debug, Default)]
 pub struct Inventory {
     endpoints: BTreeMap<String, Endpoint>,
+    /// Templates already matched, by path and strictness, since the inventory last changed: the
+    /// analysis asks for the template of the same paths many times, and each answer costs a pass
+    /// over every endpoint (thousands on a large API). Emptied by every `&mut self` method.
+    matched: Mutex<HashMap<(String, bool), String>>,
 }
 
 impl Inventory {
+    /// Forgets [`Inventory::matched`]: called first by every method that may change an endpoint.
+    fn changing(&mut self) {
+        self.matched.get_mut().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
     /// Records a concrete path (query allowed) seen answering; folds it into its template.
     pub fn add_seen(&mut self, path_and_query: &str, method: &str, source: Source) -> &mut Endpoint {
+        self.changing();
         let path = path_and_query.split(['?', '#']).next().unwrap_or("/");
-        let template = self.template_for_new(path);
+        let template = self.match_uncached(path, true);
         let endpoint = self.entry(&template);
         endpoint.methods.insert(method.to_string());
         endpoint.sources.insert(source);
@@ -179,6 +190,7 @@ impl Inventory {
 
     /// Records a spec template (`/users/{user_id}`) as declared.
     pub fn add_declared(&mut self, template: &str, method: &str) -> &mut Endpoint {
+        self.changing();
         let endpoint = self.entry(template);
         endpoint.methods.insert(method.to_ascii_uppercase());
         endpoint.sources.insert(Source::Spec);
@@ -195,8 +207,9 @@ impl Inventory {
     /// soft-404 models. `declared` may hold placeholders (`/users/{user_id}`, from a template literal
     /// or a doc line); `concrete` is the path (and query) that was requested for it.
     pub fn add_found(&mut self, declared: &str, concrete: &str, method: &str, source: Source) -> &mut Endpoint {
+        self.changing();
         let path = concrete.split(['?', '#']).next().unwrap_or("/");
-        let known = self.template_for_new(path);
+        let known = self.match_uncached(path, true);
         let template = if declared.contains('{') && !self.endpoints.contains_key(&known) {
             let declared_path = declared.split(['?', '#']).next().unwrap_or("/");
             fold_path(declared_path)
@@ -214,6 +227,7 @@ impl Inventory {
 
     /// The endpoint a template names exactly, if known.
     pub fn get_mut(&mut self, template: &str) -> Option<&mut Endpoint> {
+        self.changing();
         self.endpoints.get_mut(template)
     }
 
@@ -233,6 +247,19 @@ impl Inventory {
     }
 
     fn match_template(&self, path: &str, strict: bool) -> String {
+        if self.endpoints.contains_key(path) {
+            return path.to_string();
+        }
+        let key = (path.to_string(), strict);
+        if let Some(template) = self.matched.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+            return template.clone();
+        }
+        let template = self.match_uncached(path, strict);
+        self.matched.lock().unwrap_or_else(|p| p.into_inner()).insert(key, template.clone());
+        template
+    }
+
+    fn match_uncached(&self, path: &str, strict: bool) -> String {
         if self.endpoints.contains_key(path) {
             return path.to_string();
         }
@@ -263,6 +290,7 @@ impl Inventory {
     /// too, but only several distinct siblings show it. Run once all paths are in, so the result does
     /// not depend on the order they arrived in.
     pub fn fold_named_siblings(&mut self) {
+        self.changing();
         let mut groups: BTreeMap<(String, usize), Vec<String>> = BTreeMap::new();
         for template in self.endpoints.keys() {
             let segs: Vec<&str> = template.split('/').collect();

@@ -88,7 +88,14 @@ pub async fn scan(mut config: ScanConfig, progress: &dyn Progress) -> Result<Rep
     let short = client.send(client.baseline_get(soft404::random_path(soft404::SHORT_LEN)));
     let long = client.send(client.baseline_get(soft404::random_path(soft404::LONG_LEN)));
     let (tls, short, long) = tokio::join!(tls_probe, short, long);
-    let soft404 = SoftNotFound::calibrate(&*short?, &*long?);
+    // A budget or time limit too small for the probes is a partial scan, not a failed one.
+    let soft404 = match (short, long) {
+        (Ok(short), Ok(long)) => SoftNotFound::calibrate(&short, &long),
+        (Err(ScanError::Budget | ScanError::TimeLimit), _) | (_, Err(ScanError::Budget | ScanError::TimeLimit)) => {
+            SoftNotFound::uncalibrated()
+        }
+        (Err(e), _) | (_, Err(e)) => return Err(e),
+    };
 
     progress.phase("discovery");
     progress.requests(client.requests_sent(), budget);
@@ -235,6 +242,7 @@ fn coverage(ctx: &ScanContext, checks: Vec<report::CheckCoverage>) -> Coverage {
     Coverage {
         endpoints: ctx.inventory.len(),
         from_spec: ctx.inventory.from_spec(),
+        without_schema: ctx.spec.as_ref().map_or(0, |s| s.without_schema),
         checks_run: checks.iter().filter(|c| c.did_run()).count(),
         complete: incomplete.is_empty(),
         incomplete,

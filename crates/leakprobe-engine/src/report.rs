@@ -303,6 +303,10 @@ pub struct LedgerLine {
 pub struct Coverage {
     pub endpoints: usize,
     pub from_spec: usize,
+    /// Spec operations declared with neither a request nor a response schema: the property checks
+    /// cannot judge what they return.
+    #[serde(default)]
+    pub without_schema: usize,
     pub checks_run: usize,
     /// Why the results may be partial (time limit, budget, timeouts, truncated bodies). Empty when complete.
     pub incomplete: Vec<String>,

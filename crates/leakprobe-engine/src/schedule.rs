@@ -194,7 +194,13 @@ impl Schedule {
     /// checks count their requests; passive checks count the exchanges they read. Requests the
     /// client refused after planning (budget or time spent meanwhile) move endpoints from `ran` to
     /// `skipped`, at the check's own estimate of requests per endpoint.
+    ///
+    /// A passive check also skipped the readable endpoints no request of the scan ever read
+    /// (discovery's share, the budget or the time ran out first): those are counted as skipped
+    /// endpoints, with the reason.
     pub fn coverage(&self, ctx: &ScanContext, exchanges_analyzed: usize) -> Vec<CheckCoverage> {
+        let unread = unread_endpoints(ctx);
+        let unread_reason = if ctx.client.out_of_time() { SkipReason::TimeLimit } else { SkipReason::Budget };
         let state = self.state();
         CHECKS
             .iter()
@@ -208,7 +214,11 @@ impl Schedule {
                         planned: exchanges_analyzed,
                         ran: exchanges_analyzed,
                         requests: 0,
-                        skipped: Vec::new(),
+                        skipped: if unread == 0 {
+                            Vec::new()
+                        } else {
+                            vec![Skipped { reason: unread_reason.as_str().to_string(), count: unread }]
+                        },
                     },
                     (Runner::Active(_), Some(ledger)) => ledger_coverage(check, ledger, tally),
                     (Runner::Active(_), None) => {
@@ -228,6 +238,30 @@ impl Schedule {
             })
             .collect()
     }
+}
+
+/// The templates some GET of the scan got an answer from so far.
+pub fn read_templates(ctx: &ScanContext) -> BTreeSet<String> {
+    ctx.client
+        .exchanges()
+        .iter()
+        .filter(|ex| ex.method == reqwest::Method::GET && ex.status.is_some())
+        .map(|ex| ctx.inventory.template_of(ex.path()))
+        .collect()
+}
+
+/// Endpoints with a GET that no answer of the scan came from, leaving out those the state guard
+/// keeps from being called (they are listed in `coverage.not_called`).
+fn unread_endpoints(ctx: &ScanContext) -> usize {
+    let read = read_templates(ctx);
+    ctx.inventory
+        .endpoints()
+        .filter(|e| e.methods.contains("GET") && !read.contains(&e.template))
+        .filter(|e| {
+            let path = e.sample_path();
+            !crate::words::names_state_change(&path) && !crate::words::ends_session(&path)
+        })
+        .count()
 }
 
 fn ledger_coverage(check: &CheckInfo, ledger: &Ledger, tally: CheckTally) -> CheckCoverage {
@@ -282,16 +316,20 @@ impl ScanContext {
         candidates: impl IntoIterator<Item = &'a Endpoint>,
         per_endpoint: usize,
     ) -> Vec<&'a Endpoint> {
-        let mut ranked: Vec<&Endpoint> = candidates.into_iter().collect();
-        ranked.sort_by_key(|e| Reverse(self.schedule.weight(e)));
+        let mut weighted: Vec<(u32, &Endpoint)> =
+            candidates.into_iter().map(|e| (self.schedule.weight(e), e)).collect();
+        weighted.sort_by_key(|(weight, _)| Reverse(*weight));
+        let count = weighted.len();
         let (granted, reason) = if self.client.out_of_time() {
             (0, SkipReason::TimeLimit)
         } else if per_endpoint == 0 {
             // Everything it reads was fetched already (discovery's samples): nothing to pay for.
-            (ranked.len(), SkipReason::Budget)
+            (count, SkipReason::Budget)
         } else {
-            (self.schedule.grant(check, ranked.len(), per_endpoint, self), SkipReason::Budget)
+            (self.schedule.grant(check, count, per_endpoint, self), SkipReason::Budget)
         };
+        // What the share pays for is chosen over the whole API (risk, then even sampling).
+        let mut ranked = risk::spread(weighted, granted);
         self.schedule.record(check, &ranked, granted, per_endpoint, reason);
         ranked.truncate(granted);
         ranked
@@ -388,7 +426,10 @@ mod tests {
             assert_eq!(ctx.plan_costing(check(id), ctx.inventory.endpoints(), 4).len(), 3, "{id}");
         }
         let coverage = ctx.schedule.coverage(&ctx, 5);
-        assert!(coverage.iter().all(|c| c.skipped.is_empty()), "{coverage:?}");
+        assert!(coverage.iter().filter(|c| c.unit != "exchanges").all(|c| c.skipped.is_empty()), "{coverage:?}");
+        // Nothing was sent in this test: the passive analyzers never read the three endpoints.
+        let unread = vec![Skipped { reason: "budget".into(), count: 3 }];
+        assert!(coverage.iter().filter(|c| c.unit == "exchanges").all(|c| c.skipped == unread), "{coverage:?}");
         // Passive analyzers count what they read; active checks that planned count endpoints.
         assert!(coverage.iter().any(|c| c.unit == "exchanges" && c.ran == 5));
         assert!(coverage.iter().any(|c| c.check == "dangerous_methods" && c.unit == "endpoints" && c.ran == 3));

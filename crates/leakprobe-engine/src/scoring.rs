@@ -153,6 +153,7 @@ mod tests {
             coverage: Coverage {
                 endpoints: 0,
                 from_spec: 0,
+                without_schema: 0,
                 checks_run: 0,
                 incomplete: vec![],
                 throttled: false,

@@ -60,6 +60,12 @@ impl SoftNotFound {
         SoftNotFound { shape, title }
     }
 
+    /// No calibration at all (the budget or the time ran out before the probes): only 404/410
+    /// count as not found.
+    pub fn uncalibrated() -> Self {
+        SoftNotFound { shape: Shape::Unknown, title: None }
+    }
+
     /// True when the response is this target's way of saying "no such path".
     pub fn is_not_found(&self, ex: &Exchange) -> bool {
         let Some(status) = ex.status else { return true };

@@ -217,8 +217,13 @@ pub async fn run(ctx: &ScanContext) -> Survey {
         .endpoints()
         .filter(|e| e.methods.contains("GET") && !crate::words::names_state_change(&e.sample_path()));
     // Discovery fetched each sample as the primary identity (anonymously when there is none):
-    // that one is free, the anonymous one is new when there are identities.
-    let endpoints: Vec<Endpoint> = ctx.plan_costing(&SURVEY, readable, identities.len()).into_iter().cloned().collect();
+    // that one is free, the anonymous one is new when there are identities. On a large API
+    // discovery read only its share of the samples: the others cost one request more.
+    let read = crate::schedule::read_templates(ctx);
+    let (fetched, unread): (Vec<&Endpoint>, Vec<&Endpoint>) = readable.partition(|e| read.contains(&e.template));
+    let mut endpoints: Vec<Endpoint> =
+        ctx.plan_costing(&SURVEY, fetched, identities.len()).into_iter().cloned().collect();
+    endpoints.extend(ctx.plan_costing(&SURVEY, unread, identities.len() + 1).into_iter().cloned());
     let ids = &identities;
     let mut entries: Vec<Entry> = stream::iter(endpoints)
         .map(|endpoint| async move {

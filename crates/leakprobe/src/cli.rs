@@ -31,7 +31,7 @@ use crate::{UsageError, EXIT_OK};
         leakprobe diff main.json pr.json                what appeared, disappeared, changed\n  \
         leakprobe explain server_version_disclosure     what a check finds and how to fix it\n  \
         leakprobe mcp                                   MCP server on stdio for Claude, VS Code, Cursor\n\n\
-        Exit codes: 0 ok, 1 threshold failed, 2 usage or input error, 3 target unreachable or scan failed."
+        Exit codes: 0 ok, 1 threshold failed or partial scan under --fail-on-incomplete, 2 usage or input error, 3 target unreachable or scan failed."
 )]
 pub struct Opts {
     #[command(subcommand)]
@@ -127,6 +127,11 @@ pub struct ScanArgs {
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
     pub fail_on_new: Option<Severity>,
 
+    /// Fail (exit 1) when the scan is partial: a check skipped work (budget, time limit), answers
+    /// were cut or unusable, or a published spec could not be read (`coverage.complete: false`).
+    #[arg(long)]
+    pub fail_on_incomplete: bool,
+
     /// A previous JSON report: marks each finding new or unchanged and lists what was fixed.
     #[arg(long, value_name = "REPORT.json")]
     pub baseline: Option<PathBuf>,
@@ -163,6 +168,11 @@ pub struct ScanArgs {
     /// is kept and the report is marked partial.
     #[arg(long, default_value_t = 256, value_name = "MIB")]
     pub max_total_body_mib: usize,
+
+    /// Largest API description read, in MiB (served at a spec path, --spec URL or --spec FILE); a
+    /// larger spec is reported as incomplete (served) or refused (--spec).
+    #[arg(long = "max-spec-size", default_value_t = 64, value_name = "MIB")]
+    pub max_spec_mib: usize,
 
     /// Accept invalid TLS certificates (still reported as a finding).
     #[arg(long)]

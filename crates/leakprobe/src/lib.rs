@@ -1,7 +1,9 @@
 //! The `leakprobe` command line: parses flags, calls the engine, renders, maps outcomes to exit codes.
 //!
-//! Exit codes: 0 success, 1 a `--fail-below`/`--fail-on`/`--fail-on-new` threshold failed (or
-//! `detect` found something), 2 usage or input error, 3 target unreachable or scan failed.
+//! Exit codes: 0 success, 1 a `--fail-below`/`--fail-on`/`--fail-on-new` threshold failed, or the
+//! scan was partial under `--fail-on-incomplete` (or `detect` found something), 2 usage or input
+//! error (an unreadable or oversized `--spec` included), 3 target unreachable or scan failed. A
+//! budget or time limit that runs out is a partial report (exit 0 unless a gate fails), never 3.
 pub mod baseline;
 pub mod cli;
 pub mod config_file;

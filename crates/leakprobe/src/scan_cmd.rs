@@ -115,6 +115,7 @@ fn config_from(args: &ScanArgs) -> anyhow::Result<ScanConfig> {
     config.request_timeout = args.timeout;
     config.body_cap = args.max_body_kib.max(1) * 1024;
     config.retained_body_cap = args.max_total_body_mib.saturating_mul(1024 * 1024);
+    config.max_spec_size = args.max_spec_mib.max(1).saturating_mul(1024 * 1024);
     config.show_evidence = args.output.show_evidence;
     config.insecure = args.insecure;
     config.wordlist = !args.no_wordlist;
@@ -254,6 +255,10 @@ fn verdict(report: &Report, args: &ScanArgs, quiet: bool) -> u8 {
         if n > 0 {
             reasons.push(format!("{n} new finding(s) at or above --fail-on-new {min}"));
         }
+    }
+    if args.fail_on_incomplete && !report.coverage.complete {
+        let why = report.coverage.partial_summary().unwrap_or_else(|| "partial".into());
+        reasons.push(format!("the scan is incomplete ({why}) and --fail-on-incomplete is set"));
     }
     if reasons.is_empty() {
         return EXIT_OK;

@@ -10,6 +10,7 @@
 //!
 //! `Access-Control-Allow-Origin: *` needs no crafted origin: the passive [`WILDCARD`] check reads it
 //! from every exchange of the scan.
+use std::cmp::Reverse;
 use std::sync::{Arc, LazyLock};
 
 use futures::future::{join_all, BoxFuture};
@@ -192,18 +193,20 @@ async fn endpoints(ctx: &ScanContext) -> Vec<String> {
         .inventory
         .endpoints()
         .filter(|e| e.methods.is_empty() || e.methods.contains("GET"))
-        .map(|e| (e.examples.is_empty(), e.sample_path()))
-        .filter(|(_, path)| !path.contains('{') && *path != root)
+        .map(|e| (e.examples.is_empty(), Reverse(ctx.schedule.weight(e)), e.sample_path()))
+        .filter(|(_, _, path)| !path.contains('{') && *path != root)
         .collect();
-    // Paths seen answering first: their plain GET is already cached and costs nothing.
-    candidates.sort_by_key(|(unseen, _)| *unseen);
+    // Paths seen answering first (their plain GET is already cached and costs nothing), riskiest
+    // first among them (personal data seen, sensitive names): on a large API the candidates are
+    // chosen over the whole API, not its first paths in alphabetical order.
+    candidates.sort_by_key(|(unseen, risk, _)| (*unseen, *risk));
     candidates.truncate(MAX_CANDIDATES);
     let answers =
-        join_all(candidates.iter().map(|(_, path)| ctx.client.send(ctx.client.baseline_get(path.clone())))).await;
+        join_all(candidates.iter().map(|(_, _, path)| ctx.client.send(ctx.client.baseline_get(path.clone())))).await;
     let mut ranked: Vec<(u8, String)> = candidates
         .into_iter()
         .zip(answers)
-        .filter_map(|((_, path), answer)| {
+        .filter_map(|((_, _, path), answer)| {
             let ex = answer.ok()?;
             let status = ex.status?;
             if ctx.soft404.is_not_found(&ex) {

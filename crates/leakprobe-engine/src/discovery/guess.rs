@@ -16,7 +16,7 @@ const MAX_FOUND_DIRS: usize = 3;
 
 pub fn guesses(inventory: &Inventory) -> Vec<Candidate> {
     let mut out: Vec<String> = Vec::new();
-    out.extend(version_siblings(inventory).into_iter().take(MAX_VERSION_SIBLINGS));
+    out.extend(version_siblings(inventory));
     let mut fixed: Vec<String> = Vec::new();
     let mut under_found: Vec<&str> = Vec::new();
     for line in data_lines(GUESS_PATHS) {
@@ -49,13 +49,17 @@ pub fn guesses(inventory: &Inventory) -> Vec<Candidate> {
 }
 
 /// `/api/v1/users/7` → `/api/v0/users/7`, `/api/v2/users/7`: older versions linger without the
-/// fixes, newer ones ship before they are hardened.
+/// fixes, newer ones ship before they are hardened. At most [`MAX_VERSION_SIBLINGS`]: each costs a
+/// template lookup over the whole inventory, so a large API must not pay one per endpoint.
 fn version_siblings(inventory: &Inventory) -> Vec<String> {
     let mut out = Vec::new();
     // Endpoints with ids first: a sibling that returns a record is the finding that matters.
     let mut endpoints: Vec<_> = inventory.endpoints().filter(|e| e.methods.contains("GET")).collect();
     endpoints.sort_by_key(|e| !e.has_path_params());
     for e in endpoints {
+        if out.len() >= MAX_VERSION_SIBLINGS {
+            break;
+        }
         let sample = e.sample_path();
         let path = sample.split('?').next().unwrap_or(&sample);
         let segments: Vec<&str> = path.split('/').collect();
@@ -74,6 +78,7 @@ fn version_siblings(inventory: &Inventory) -> Vec<String> {
             out.push(candidate);
         }
     }
+    out.truncate(MAX_VERSION_SIBLINGS);
     out
 }
 

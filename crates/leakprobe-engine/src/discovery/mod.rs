@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use futures::stream::{self, StreamExt};
 
-use crate::client::{Client, Exchange};
+use crate::client::{self, Client, Exchange};
 use crate::config::{ScanConfig, SpecSource};
 use crate::error::ScanError;
 use crate::inventory::{BodyTemplate, Inventory, Param, Source};
@@ -34,6 +34,8 @@ const MAX_CRAWLED: usize = 300;
 const MAX_CONFIRMED: usize = 200;
 /// Directories whose own not-found answer is learned, per scan; past it the root model decides.
 const MAX_SIBLING_PROBES: usize = 20;
+/// The most of the request budget discovery spends (percent): the rest is the checks'.
+const DISCOVERY_SHARE_PERCENT: usize = 50;
 
 /// A path learned indirectly (a form, a script, documentation, a guess, a 405), to be confirmed.
 #[derive(Debug, Clone)]
@@ -71,8 +73,8 @@ pub async fn discover(
     inventory.add_seen(base.path(), "GET", Source::Root);
 
     let mut spec = match &config.spec {
-        Some(source) => Some(load_spec(client, source).await?),
-        None => find_spec(client, soft404).await,
+        Some(source) => Some(load_spec(client, config, source).await?),
+        None => find_spec(client, config, soft404).await,
     };
     if let Some(spec) = spec.as_mut() {
         settle_base(client, soft404, spec).await;
@@ -179,13 +181,19 @@ pub async fn discover(
     inventory.fold_named_siblings();
 
     // Fetch each endpoint's sample once, so every endpoint has a baseline exchange the passive
-    // analyzers see (spec endpoints are otherwise never requested). Riskiest first: when the
-    // budget or the time runs out here, what is left unfetched is the least promising.
-    let samples: Vec<String> =
-        crate::schedule::risk::by_risk(inventory.endpoints().filter(|e| e.methods.contains("GET")), spec.as_ref())
-            .into_iter()
-            .map(|e| e.sample_path())
-            .collect();
+    // analyzers see (spec endpoints are otherwise never requested), within discovery's share of
+    // the budget: on a large API the share buys the riskiest endpoints, then a sample spread over
+    // the rest; the checks plan what is left with the scheduler. Those never read are counted in
+    // the passive checks' coverage.
+    let room = (config.max_requests * DISCOVERY_SHARE_PERCENT / 100).saturating_sub(client.requests_sent());
+    let mut weighted: Vec<(u32, String)> = inventory
+        .endpoints()
+        .filter(|e| e.methods.contains("GET"))
+        .map(|e| (crate::schedule::risk::signals(e, spec.as_ref()).weight(), e.sample_path()))
+        .collect();
+    weighted.sort_by_key(|(weight, _)| std::cmp::Reverse(*weight));
+    let mut samples = crate::schedule::risk::spread(weighted, room);
+    samples.truncate(room);
     let _ = stream::iter(samples)
         .map(|p| client.send(client.baseline_get(p)))
         .buffer_unordered(config.concurrency.max(1) * 2)
@@ -195,23 +203,51 @@ pub async fn discover(
     Ok(Discovered { inventory, spec })
 }
 
-async fn load_spec(client: &Client, source: &SpecSource) -> Result<ApiSpec, ScanError> {
+async fn load_spec(client: &Client, config: &ScanConfig, source: &SpecSource) -> Result<ApiSpec, ScanError> {
+    let cap = config.max_spec_size;
     let bytes = match source {
-        SpecSource::File(path) => {
-            std::fs::read(path).map_err(|e| ScanError::Spec(format!("cannot read {}: {e}", path.display())))?
-        }
+        SpecSource::File(path) => read_capped(path, cap)?,
         SpecSource::Url(url) => {
-            let ex = client.send(client.baseline_get(url.clone())).await?;
+            let ex = client::BODY_CAP.scope(cap, client.send(client.baseline_get(url.clone()))).await?;
             if !ex.is_success() {
                 return Err(ScanError::Spec(format!(
                     "{url} answered {}",
                     ex.status.map_or_else(|| ex.error.clone().unwrap_or_default(), |s| s.to_string())
                 )));
             }
+            if ex.truncated {
+                return Err(ScanError::Spec(format!("{url}: {}", too_large(cap))));
+            }
             ex.body.to_vec()
         }
     };
     openapi::parse(&bytes)
+}
+
+/// What a spec past the limit is told: the limit and the flag that moves it.
+fn too_large(cap: usize) -> String {
+    format!("the API description is larger than the spec size limit of {} (--max-spec-size)", human_size(cap))
+}
+
+fn human_size(bytes: usize) -> String {
+    if bytes >= 1024 * 1024 && bytes.is_multiple_of(1024 * 1024) {
+        format!("{} MiB", bytes / (1024 * 1024))
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// A spec file, read only up to `cap` bytes: a larger one is refused before it is read.
+fn read_capped(path: &std::path::Path, cap: usize) -> Result<Vec<u8>, ScanError> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| ScanError::Spec(format!("cannot read {}: {e}", path.display()));
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut bytes = Vec::new();
+    file.take(cap as u64 + 1).read_to_end(&mut bytes).map_err(cannot)?;
+    if bytes.len() > cap {
+        return Err(ScanError::Spec(format!("{}: {}", path.display(), too_large(cap))));
+    }
+    Ok(bytes)
 }
 
 /// Moves the spec's operations to where they really are served. A spec often names the
@@ -254,18 +290,43 @@ async fn settle_base(client: &Client, soft404: &SoftNotFound, spec: &mut ApiSpec
     }
 }
 
-/// The first spec published at a well-known path, if any.
-async fn find_spec(client: &Client, soft404: &SoftNotFound) -> Option<ApiSpec> {
-    let answers: Vec<_> = stream::iter(data_lines(SPEC_PATHS))
-        .map(|path| client.send(client.baseline_get(path)))
-        .buffered(4)
-        .collect()
+/// The first spec published at a well-known path, if any. A published spec that cannot be used
+/// (past the size limit, or unreadable) is never passed over in silence: the scan is incomplete
+/// without its operations, and the report says why.
+async fn find_spec(client: &Client, config: &ScanConfig, soft404: &SoftNotFound) -> Option<ApiSpec> {
+    let answers: Vec<_> = client::BODY_CAP
+        .scope(
+            config.max_spec_size,
+            stream::iter(data_lines(SPEC_PATHS))
+                .map(|path| client.send(client.baseline_get(path)))
+                .buffered(4)
+                .collect(),
+        )
         .await;
-    answers
-        .into_iter()
-        .flatten()
-        .filter(|ex| ex.is_success() && !soft404.is_not_found(ex) && !ex.is_html())
-        .find_map(|ex| openapi::parse(&ex.body).ok())
+    let mut unusable: Option<String> = None;
+    for ex in answers.into_iter().flatten() {
+        if !ex.is_success() || soft404.is_not_found(&ex) || ex.is_html() {
+            continue;
+        }
+        if ex.truncated {
+            unusable.get_or_insert_with(|| {
+                format!("{}: {}; its operations were not read", ex.path(), too_large(config.max_spec_size))
+            });
+            continue;
+        }
+        match openapi::parse(&ex.body) {
+            Ok(spec) => return Some(spec),
+            Err(e) if openapi::looks_like_spec(&ex.body) => {
+                unusable.get_or_insert_with(|| format!("the API description at {} was not read: {e}", ex.path()));
+            }
+            Err(_) => {}
+        }
+    }
+    if let Some(reason) = unusable {
+        tracing::warn!("{reason}");
+        client.mark_incomplete(reason);
+    }
+    None
 }
 
 /// What a browser and a reader find in one fetched page or script: forms, script calls, documented

@@ -18,7 +18,17 @@ const MAX_SCHEMA_DEPTH: usize = 8;
 /// grow exponentially with depth, and every operation holds its own copy of the shared schemas; a
 /// hostile or huge spec must stall neither the scan nor its memory.
 const MAX_SCHEMA_NODES: usize = 500;
-const MAX_DOCUMENT_SCHEMA_NODES: usize = 200_000;
+/// The document's schema budget scales with its operations (so a spec of 20,000 operations still
+/// has its bodies read), between a floor that covers every ordinary spec and a ceiling that keeps
+/// the parsed schemas within a few hundred MB.
+const MIN_DOCUMENT_SCHEMA_NODES: usize = 200_000;
+const SCHEMA_NODES_PER_OPERATION: usize = 24;
+const MAX_DOCUMENT_SCHEMA_NODES: usize = 1_000_000;
+/// How far into a document its `openapi`/`swagger` field is looked for, to tell a broken spec
+/// (reported) from some other JSON at a spec path (ignored).
+const SPEC_MARKER_WINDOW: usize = 4096;
+/// YAML flow nesting read: serde_yaml_ng's own recursion limit.
+const MAX_YAML_FLOW_DEPTH: usize = 128;
 
 #[derive(Debug, Clone)]
 pub struct ApiSpec {
@@ -31,6 +41,9 @@ pub struct ApiSpec {
     /// The path parts of every server URL the spec names, first server first: where else the
     /// API may be mounted.
     pub server_bases: Vec<String>,
+    /// Operations declared with neither a request nor a response schema (or whose schemas were
+    /// past the document's schema budget): the property checks cannot judge them.
+    pub without_schema: usize,
 }
 
 impl ApiSpec {
@@ -98,9 +111,19 @@ pub struct Schema {
 }
 
 /// Parses a document that must be OpenAPI 3.x or Swagger 2.0.
+/// The document is parsed once into operations and the parsed tree dropped; both parsers stop at
+/// a nesting depth of 128 (serde_json's and serde_yaml_ng's recursion limits), and YAML aliases are
+/// expanded only within serde_yaml_ng's repetition limit, so a hostile document ends in an error.
 pub fn parse(bytes: &[u8]) -> Result<ApiSpec, ScanError> {
     let root: Value = match serde_json::from_slice(bytes) {
         Ok(v) => v,
+        // A document that starts like JSON is JSON: its own error says what is wrong.
+        Err(e) if bytes.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| matches!(b, b'{' | b'[')) => {
+            return Err(ScanError::Spec(format!("invalid JSON ({e})")));
+        }
+        Err(_) if flow_depth(bytes) > MAX_YAML_FLOW_DEPTH => {
+            return Err(ScanError::Spec(format!("YAML nested deeper than {MAX_YAML_FLOW_DEPTH} levels")));
+        }
         Err(_) => {
             serde_yaml_ng::from_slice(bytes).map_err(|e| ScanError::Spec(format!("neither JSON nor YAML ({e})")))?
         }
@@ -122,8 +145,11 @@ pub fn parse(bytes: &[u8]) -> Result<ApiSpec, ScanError> {
     let base = server_bases.first().cloned().unwrap_or_default();
     let global_security = declares_security(root.get("security"));
 
+    let declared: usize =
+        paths.values().map(|item| METHODS.iter().filter(|m| resolve(&root, item).get(**m).is_some()).count()).sum();
     let mut operations = Vec::new();
-    let mut schema_budget = MAX_DOCUMENT_SCHEMA_NODES;
+    let mut schema_budget =
+        (declared * SCHEMA_NODES_PER_OPERATION).clamp(MIN_DOCUMENT_SCHEMA_NODES, MAX_DOCUMENT_SCHEMA_NODES);
     for (path, item) in paths {
         let item = resolve(&root, item);
         let shared_params = item.get("parameters");
@@ -197,7 +223,8 @@ pub fn parse(bytes: &[u8]) -> Result<ApiSpec, ScanError> {
             });
         }
     }
-    Ok(ApiSpec { version, operations, base, server_bases })
+    let without_schema = operations.iter().filter(|o| o.request.is_none() && o.response.is_none()).count();
+    Ok(ApiSpec { version, operations, base, server_bases, without_schema })
 }
 
 /// The path part of each `servers[].url` (3.x), or `basePath` (2.0); `[""]` for the root. A server
@@ -292,6 +319,31 @@ fn form_content_schema(node: &Value) -> Option<(&Value, BodyEncoding)> {
         };
         Some((m.get("schema")?, encoding))
     })
+}
+
+/// The deepest nesting of YAML flow collections (`[`, `{`), quotes ignored. The YAML parser
+/// underneath serde_yaml_ng takes minutes over a million nested `[` before its depth limit applies,
+/// so such a document is refused before it is parsed; a bracket inside a quoted string only makes
+/// the count higher, never lower, and no real spec comes near the limit.
+fn flow_depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for b in bytes {
+        match b {
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// Whether a document that did not parse says it is an API description.
+pub fn looks_like_spec(bytes: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(SPEC_MARKER_WINDOW)]).to_ascii_lowercase();
+    head.contains("openapi") || head.contains("swagger")
 }
 
 /// Reads a body schema: `$ref`s followed, `allOf`/`oneOf`/`anyOf` merged (the union of what the

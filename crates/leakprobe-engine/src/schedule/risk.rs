@@ -70,6 +70,44 @@ pub fn by_risk<'a>(endpoints: impl IntoIterator<Item = &'a Endpoint>, spec: Opti
     ranked.into_iter().map(|(_, e)| e).collect()
 }
 
+/// `ranked` (riskiest first, equal weights in inventory order) reordered so that its first `room`
+/// items are the ones to spend on: whole risk levels while they fit, then the level that does not
+/// fit sampled evenly across the API instead of cut after its first paths in alphabetical order
+/// (on a large API those would all be one corner of it). The items left out follow, in rank order.
+pub fn spread<T>(ranked: Vec<(u32, T)>, room: usize) -> Vec<T> {
+    if ranked.len() <= room {
+        return ranked.into_iter().map(|(_, t)| t).collect();
+    }
+    let mut chosen = Vec::with_capacity(ranked.len());
+    let mut left_out = Vec::new();
+    let mut items = ranked.into_iter().peekable();
+    while let Some((weight, first)) = items.next() {
+        let mut level = vec![first];
+        while let Some((_, t)) = items.next_if(|(w, _)| *w == weight) {
+            level.push(t);
+        }
+        let left = room - chosen.len();
+        if level.len() <= left {
+            chosen.extend(level);
+            continue;
+        }
+        // Evenly spaced picks: item `i * len / left` for i in 0..left (distinct since left < len).
+        let len = level.len();
+        let mut next = 0;
+        for (index, t) in level.into_iter().enumerate() {
+            if next < left && index == next * len / left {
+                chosen.push(t);
+                next += 1;
+            } else {
+                left_out.push(t);
+            }
+        }
+        left_out.extend(items.by_ref().map(|(_, t)| t));
+    }
+    chosen.extend(left_out);
+    chosen
+}
+
 /// A path segment word names an authentication flow. Whole words only: `/presets` is not a reset,
 /// `/tokenizer` is not a token.
 pub fn is_auth_flow(template: &str) -> bool {
