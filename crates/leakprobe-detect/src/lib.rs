@@ -603,4 +603,85 @@ mod tests {
             assert_eq!(codes(look_alike), Vec::<(String, String)>::new(), "{look_alike}");
         }
     }
+
+    /// A key a logger cut after a few lines is reported on its own, and a later complete key is
+    /// reported too: the cut BEGIN is never joined to the later END.
+    #[test]
+    fn truncated_private_keys_are_found_on_their_own() {
+        let d = Detector::new();
+        let b64 = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj";
+        let cut = format!("ERROR tls: -----BEGIN RSA PRIVATE KEY-----\n{b64}\n{b64}\n...[truncated]\n");
+        let filler = "INFO GET /health 200 in 2ms\n".repeat(30);
+        let full = format!("-----BEGIN EC PRIVATE KEY-----\n{b64}\n{b64}\n-----END EC PRIVATE KEY-----\n");
+        let found: Vec<Match> = d
+            .scan_text(&format!("{cut}{filler}{full}"))
+            .into_iter()
+            .filter(|m| m.kind == PiiType::PrivateKey && m.confidence >= Confidence::Medium)
+            .collect();
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(found[0].value.starts_with("-----BEGIN RSA") && !found[0].value.contains("END"), "{:?}", found[0]);
+        assert!(
+            found[1].value.starts_with("-----BEGIN EC") && found[1].value.ends_with("-----END EC PRIVATE KEY-----")
+        );
+        // Look-alikes stay low: a key elided with dots in documentation, a two-line stub.
+        for doc in [
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0B...\n-----END RSA PRIVATE KEY-----",
+            &format!("-----BEGIN RSA PRIVATE KEY-----\n{b64}\n...\n-----END RSA PRIVATE KEY-----"),
+            "-----BEGIN PRIVATE KEY-----\nMIIE\n...[truncated]",
+        ] {
+            assert!(kinds(&d, doc).is_empty(), "{doc}");
+        }
+    }
+
+    #[test]
+    fn four_part_versions_are_not_addresses() {
+        let d = Detector::new();
+        for version in [
+            "client build 2.19.12.56 started",
+            "client_ip=- ua=Mozilla/5.0 (X11) AppleWebKit/537.36 Chrome/120.0.0.0 Safari/537.36",
+            "remote agent version 10.4.18.200",
+        ] {
+            assert!(kinds(&d, version).is_empty(), "{version}: {:?}", kinds(&d, version));
+        }
+        assert_eq!(kinds(&d, "client 81.2.69.160 build 7"), vec![(PiiType::IpAddress, "81.2.69.160".into())]);
+        assert_eq!(kinds(&d, "from http://81.2.69.160/login"), vec![(PiiType::IpAddress, "81.2.69.160".into())]);
+    }
+
+    #[test]
+    fn bare_ssn_after_tin() {
+        let d = Detector::new();
+        assert_eq!(kinds(&d, "payee TIN 536228410 on file"), vec![(PiiType::Ssn, "536228410".into())]);
+        assert_eq!(kinds(&d, "TIN: 536228410"), vec![(PiiType::Ssn, "536228410".into())]);
+        // Not a taxpayer number: the word inside another, an invalid SSN, no word at all.
+        for look_alike in
+            ["destination 536228410", "TIN 123456789", "TIN 000228410", "TIN 53622841", "batch 536228410 done"]
+        {
+            assert!(kinds(&d, look_alike).is_empty(), "{look_alike}");
+        }
+    }
+
+    #[test]
+    fn national_phone_numbers_without_separators() {
+        let d = Detector::new();
+        for (text, number) in [
+            ("reach Jane on 07911123456 after six", "07911123456"),
+            ("Rückruf bitte an 015112345678 morgen", "015112345678"),
+            ("rappeler le 0612345678 demain", "0612345678"),
+        ] {
+            assert_eq!(kinds(&d, text), vec![(PiiType::Phone, number.into())], "{text}");
+        }
+        // Ids, timestamps, order numbers, zero-padded counters and counting runs stay silent.
+        for look_alike in [
+            "ts=1714557600 ok",
+            "order 07911123456 shipped",
+            "id 07911123456",
+            "row 0000123456 read",
+            "seq 0123456789 next",
+            "user 4158675309 logged in",
+            "international 0044791112345",
+            "took 1714557600123 ms",
+        ] {
+            assert!(kinds(&d, look_alike).is_empty(), "{look_alike}: {:?}", kinds(&d, look_alike));
+        }
+    }
 }

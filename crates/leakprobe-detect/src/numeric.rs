@@ -268,7 +268,7 @@ fn classify(bytes: &[u8], t: &Tok, ctx: &Context, out: &mut Vec<Found>) -> bool 
     // IPv4, versions and decimals.
     if plain && t.uniform(b'.') && !(t.ng == 3 && groups == [3, 3, 4]) {
         if t.ng == 4 && groups.iter().all(|g| *g <= 3) {
-            if let Some(detail) = ip::classify(text) {
+            if let Some(detail) = ip::classify(text).filter(|_| !ip::after_version_word(bytes, t.start)) {
                 let base = if ip::is_small(text) { 0 } else { 1 };
                 let a = adj(PiiType::IpAddress);
                 if let Some(conf) = level(base, a).filter(|_| a >= 0) {
@@ -365,8 +365,12 @@ fn phone_candidate(bytes: &[u8], t: &Tok, ctx: &Context, out: &mut Vec<Found>) -
     let groups = t.groups();
     let a = ctx.adjust(bytes, t.start, PiiType::Phone);
     let formatted = t.plus || t.paren || (t.ng >= 2 && groups[1..].iter().all(|g| *g >= 2));
-    // Unformatted digit runs are ids and timestamps far more often than phones.
-    if !formatted && a <= 0 {
+    // Unformatted digit runs are ids and timestamps far more often than phones; the exception is
+    // a national number with its trunk 0 (`07911123456`, `015112345678`), which ids, epoch
+    // timestamps and order numbers do not start with, unless a word nearby names an id.
+    let national =
+        !formatted && a == 0 && t.ng == 1 && (10..=12).contains(&t.nd) && phone::is_trunk_national(t.digits());
+    if !formatted && a <= 0 && !national {
         return false;
     }
     if !t.plus && t.ng >= 2 {
