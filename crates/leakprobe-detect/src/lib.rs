@@ -181,6 +181,18 @@ enum Hit {
     Cue(person::Cue),
 }
 
+/// What [`Detector::scan`] found in one piece of bytes.
+#[derive(Debug, Clone, Default)]
+pub struct Scan {
+    pub matches: Vec<Match>,
+    /// JSON nested deeper than [`MAX_JSON_DEPTH`]: the walk stopped there.
+    pub too_deep: bool,
+}
+
+/// How deep the JSON walk follows nesting (serde_json's recursion limit, so the engine's parses
+/// give up at the same depth).
+pub const MAX_JSON_DEPTH: usize = json::MAX_DEPTH;
+
 /// Compiled automata and tables; build once, share everywhere (`Send + Sync`).
 pub struct Detector {
     /// Case-sensitive literals: secret prefixes, hash schemes, street and name cues.
@@ -240,16 +252,22 @@ impl Detector {
     /// `[` is walked as JSON (newline-delimited too) for key paths and key context, the rest is
     /// free text. Invalid UTF-8 and binary data are fine; cost is linear in the length.
     pub fn scan_bytes(&self, bytes: &[u8]) -> Vec<Match> {
+        self.scan(bytes).matches
+    }
+
+    /// [`Detector::scan_bytes`], also saying whether JSON nested deeper than [`MAX_JSON_DEPTH`]
+    /// cut the walk: matches past the cut are still found, without key paths or key context.
+    pub fn scan(&self, bytes: &[u8]) -> Scan {
         let is_json = json::looks_like_json(bytes);
         let mut found = Vec::new();
         self.candidates(bytes, !is_json, &mut found);
         found.sort_by_key(|f| (f.0.start, std::cmp::Reverse(f.0.end)));
-        let matches = if is_json {
+        let (matches, too_deep) = if is_json {
             self.attach_json(bytes, &found)
         } else {
-            found.into_iter().map(|f| to_match(bytes, f, None)).collect()
+            (found.into_iter().map(|f| to_match(bytes, f, None)).collect(), false)
         };
-        dedupe(matches)
+        Scan { matches: dedupe(matches), too_deep }
     }
 
     fn candidates(&self, bytes: &[u8], text_mode: bool, out: &mut Vec<Found>) {
@@ -299,10 +317,10 @@ impl Detector {
 
     /// Walks the JSON, giving each candidate its key path and letting keys confirm, drop or add
     /// findings.
-    fn attach_json(&self, bytes: &[u8], found: &[Found]) -> Vec<Match> {
+    fn attach_json(&self, bytes: &[u8], found: &[Found]) -> (Vec<Match>, bool) {
         let mut out = Vec::with_capacity(found.len());
         let mut fi = 0;
-        json::walk(bytes, |path, leaf| {
+        let too_deep = json::walk(bytes, |path, leaf| {
             while fi < found.len() && found[fi].0.start < leaf.span.start {
                 out.push(to_match(bytes, found[fi].clone(), None));
                 fi += 1;
@@ -339,7 +357,7 @@ impl Detector {
             }
         });
         out.extend(found[fi..].iter().cloned().map(|f| to_match(bytes, f, None)));
-        out
+        (out, too_deep)
     }
 
     /// What a value is, judged by its key where the value alone is ambiguous (nine digits under
@@ -683,5 +701,20 @@ mod tests {
         ] {
             assert!(kinds(&d, look_alike).is_empty(), "{look_alike}: {:?}", kinds(&d, look_alike));
         }
+    }
+
+    /// JSON nested a million levels deep is scanned in linear time, says it was cut, and still
+    /// finds what follows the cut.
+    #[test]
+    fn million_deep_json_is_cut_not_hung() {
+        let d = Detector::new();
+        let mut body = "[".repeat(1_000_000);
+        body.push_str(r#"{"email":"maria.lopez@fastmail.fm"}"#);
+        let t = std::time::Instant::now();
+        let scan = d.scan(body.as_bytes());
+        assert!(t.elapsed() < std::time::Duration::from_secs(5), "{:?}", t.elapsed());
+        assert!(scan.too_deep);
+        assert_eq!(scan.matches.iter().map(|m| m.kind).collect::<Vec<_>>(), vec![PiiType::Email]);
+        assert!(!d.scan(br#"{"a":[[{"b":"c"}]]}"#).too_deep);
     }
 }
