@@ -197,6 +197,9 @@ pub const MAX_JSON_DEPTH: usize = json::MAX_DEPTH;
 pub struct Detector {
     /// Case-sensitive literals: secret prefixes, hash schemes, street and name cues.
     anchors: AhoCorasick,
+    /// The same without the name cues (`name:`, `Dear `), which JSON ignores: every `"name"` key
+    /// would otherwise be a candidate to verify.
+    json_anchors: AhoCorasick,
     hits: Vec<Hit>,
     /// Case-insensitive identifier fragments for `name = value` secrets in free text.
     keywords: AhoCorasick,
@@ -222,12 +225,16 @@ impl Detector {
             literals.push(lit);
             hits.push(Hit::Secret(*a));
         }
-        for (lit, c) in person::CUES {
+        // Name cues last, so the JSON automaton is a prefix of the list and shares `hits`.
+        let cues = person::CUES.iter().filter(|c| c.1 != person::Cue::Name);
+        for (lit, c) in cues.chain(person::CUES.iter().filter(|c| c.1 == person::Cue::Name)) {
             literals.push(lit);
             hits.push(Hit::Cue(*c));
         }
+        let json_literals = hits.iter().filter(|h| !matches!(h, Hit::Cue(person::Cue::Name))).count();
+        let build = |lits: &[&str]| AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostLongest).build(lits);
         #[allow(clippy::unwrap_used)] // constant patterns
-        let anchors = AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostLongest).build(&literals).unwrap();
+        let (anchors, json_anchors) = (build(&literals).unwrap(), build(&literals[..json_literals]).unwrap());
         #[allow(clippy::unwrap_used)] // constant patterns
         let keywords = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
@@ -235,7 +242,7 @@ impl Detector {
             .build(KEYWORDS)
             .unwrap();
         phone::warm_up();
-        Self { anchors, hits, keywords, context: context::Context::new(), tlds: email::Tlds::new() }
+        Self { anchors, json_anchors, hits, keywords, context: context::Context::new(), tlds: email::Tlds::new() }
     }
 
     /// Scans text; JSON text is walked as JSON (see [`Detector::scan_bytes`]).
@@ -281,7 +288,8 @@ impl Detector {
                 out.push((span, PiiType::Email, conf, detail));
             }
         }
-        for m in self.anchors.find_iter(bytes) {
+        let anchors = if text_mode { &self.anchors } else { &self.json_anchors };
+        for m in anchors.find_iter(bytes) {
             let found = match self.hits[m.pattern().as_usize()] {
                 Hit::Secret(a) => secrets::at_anchor(bytes, m.start(), m.end(), a),
                 Hit::Cue(person::Cue::Name) if !text_mode => None,
