@@ -290,7 +290,7 @@ async fn error_proof(
             return None;
         }
     }
-    let excerpt = error_excerpt(ctx, &text);
+    let excerpt = error_excerpt(ctx, text);
     let evidence = format!(
         "{} {} with {} `{}` → {} ({}){}; unchanged → {}",
         answer.method,
