@@ -44,11 +44,7 @@ fn main() {
             }
         }
         if let Some((analysis, whole, requests, findings)) = best {
-            println!(
-                "{module:<16} {requests:>9} {:>12} {:>10} {findings:>9}",
-                analysis.as_millis(),
-                whole.as_millis()
-            );
+            println!("{module:<16} {requests:>9} {:>12} {:>10} {findings:>9}", analysis.as_millis(), whole.as_millis());
         }
     }
 }
