@@ -64,6 +64,8 @@ const WORDS: &[(&str, &[PiiType], &[PiiType])] = &[
     ("cpf", &[NationalId], &[]),
     ("sin", &[NationalId], &[]),
     ("taxpayer", &[NationalId], &[]),
+    // A US taxpayer identification number is most often the person's SSN.
+    ("tin", &[Ssn, NationalId], &[]),
     ("dob", &[DateOfBirth], &[]),
     ("birth", &[DateOfBirth], &[]),
     ("born", &[DateOfBirth], &[]),

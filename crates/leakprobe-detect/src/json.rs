@@ -294,9 +294,14 @@ pub(crate) fn looks_like_json(bytes: &[u8]) -> bool {
     matches!(bytes.get(i), Some(b'{' | b'['))
 }
 
+/// How deep containers may nest: serde_json's own recursion limit, so the walk and every parse in
+/// the engine agree on which bodies are too deep to read whole.
+pub const MAX_DEPTH: usize = 128;
+
 /// Walks JSON values from the start, calling `leaf` for every scalar; stops at the first syntax
-/// error or when the bytes end. Containers nest at most 256 deep; deeper input stops the walk.
-pub(crate) fn walk(b: &[u8], mut leaf: impl FnMut(&Path, Leaf)) {
+/// error or when the bytes end. Containers nest at most [`MAX_DEPTH`] deep; deeper input stops the
+/// walk, and then it returns `true` (the rest of the bytes got no key paths).
+pub(crate) fn walk(b: &[u8], mut leaf: impl FnMut(&Path, Leaf)) -> bool {
     // API responses repeat the same few dozen keys; classify each distinct key once.
     let mut classes: std::collections::HashMap<&[u8], KeyClass, std::hash::BuildHasherDefault<Fnv>> =
         Default::default();
@@ -309,7 +314,7 @@ pub(crate) fn walk(b: &[u8], mut leaf: impl FnMut(&Path, Leaf)) {
     loop {
         i = skip_ws(b, i);
         if i >= n {
-            return;
+            return false;
         }
         let c = b[i];
         match want {
@@ -323,16 +328,16 @@ pub(crate) fn walk(b: &[u8], mut leaf: impl FnMut(&Path, Leaf)) {
                 }
                 match c {
                     b'{' => {
-                        if frames.len() >= 256 {
-                            return;
+                        if frames.len() >= MAX_DEPTH {
+                            return true;
                         }
                         frames.push(false);
                         i += 1;
                         want = Want::KeyOrClose;
                     }
                     b'[' => {
-                        if frames.len() >= 256 {
-                            return;
+                        if frames.len() >= MAX_DEPTH {
+                            return true;
                         }
                         frames.push(true);
                         path.segs.push(Seg::Index(0));
@@ -340,7 +345,7 @@ pub(crate) fn walk(b: &[u8], mut leaf: impl FnMut(&Path, Leaf)) {
                         want = Want::ValueOrClose;
                     }
                     b'"' => {
-                        let Some(end) = string_end(b, i + 1) else { return };
+                        let Some(end) = string_end(b, i + 1) else { return false };
                         leaf(&path, Leaf { span: i + 1..end, string: true });
                         i = end + 1;
                         want = after_value(&frames);
@@ -351,7 +356,7 @@ pub(crate) fn walk(b: &[u8], mut leaf: impl FnMut(&Path, Leaf)) {
                             i += 1;
                         }
                         if i == start {
-                            return;
+                            return false;
                         }
                         leaf(&path, Leaf { span: start..i, string: false });
                         want = after_value(&frames);
@@ -360,13 +365,13 @@ pub(crate) fn walk(b: &[u8], mut leaf: impl FnMut(&Path, Leaf)) {
                 if frames.is_empty() && want == Want::Value {
                     // A top-level scalar: nothing more to learn.
                     if !matches!(c, b'{' | b'[') {
-                        return;
+                        return false;
                     }
                 }
             }
             Want::KeyOrClose => match c {
                 b'"' => {
-                    let Some(end) = string_end(b, i + 1) else { return };
+                    let Some(end) = string_end(b, i + 1) else { return false };
                     let raw = &b[i + 1..end];
                     let class = if raw.len() <= 48 {
                         *classes.entry(raw).or_insert_with(|| classify_key(raw))
@@ -382,11 +387,11 @@ pub(crate) fn walk(b: &[u8], mut leaf: impl FnMut(&Path, Leaf)) {
                     i += 1;
                     want = after_close(&mut frames, &mut path);
                 }
-                _ => return,
+                _ => return false,
             },
             Want::Colon => {
                 if c != b':' {
-                    return;
+                    return false;
                 }
                 i += 1;
                 want = Want::Value;
@@ -418,7 +423,7 @@ pub(crate) fn walk(b: &[u8], mut leaf: impl FnMut(&Path, Leaf)) {
                         i += 1;
                         want = after_close(&mut frames, &mut path);
                     }
-                    _ => return,
+                    _ => return false,
                 }
             }
         }
@@ -483,6 +488,18 @@ mod tests {
         let mut seen = Vec::new();
         walk(doc, |p, _| seen.push(p.render(doc)));
         assert_eq!(seen, vec!["a", "b[0]", "b[1]"]);
+    }
+
+    #[test]
+    fn depth_limit_stops_the_walk() {
+        let mut doc = "[".repeat(MAX_DEPTH - 1);
+        doc.push_str("{\"ssn\":1}");
+        doc.push_str(&"]".repeat(MAX_DEPTH - 1));
+        let mut seen = 0;
+        assert!(!walk(doc.as_bytes(), |_, _| seen += 1));
+        assert_eq!(seen, 1);
+        let deep = "[".repeat(1_000_000);
+        assert!(walk(deep.as_bytes(), |_, _| {}));
     }
 
     #[test]

@@ -181,10 +181,25 @@ enum Hit {
     Cue(person::Cue),
 }
 
+/// What [`Detector::scan`] found in one piece of bytes.
+#[derive(Debug, Clone, Default)]
+pub struct Scan {
+    pub matches: Vec<Match>,
+    /// JSON nested deeper than [`MAX_JSON_DEPTH`]: the walk stopped there.
+    pub too_deep: bool,
+}
+
+/// How deep the JSON walk follows nesting (serde_json's recursion limit, so the engine's parses
+/// give up at the same depth).
+pub const MAX_JSON_DEPTH: usize = json::MAX_DEPTH;
+
 /// Compiled automata and tables; build once, share everywhere (`Send + Sync`).
 pub struct Detector {
     /// Case-sensitive literals: secret prefixes, hash schemes, street and name cues.
     anchors: AhoCorasick,
+    /// The same without the name cues (`name:`, `Dear `), which JSON ignores: every `"name"` key
+    /// would otherwise be a candidate to verify.
+    json_anchors: AhoCorasick,
     hits: Vec<Hit>,
     /// Case-insensitive identifier fragments for `name = value` secrets in free text.
     keywords: AhoCorasick,
@@ -210,12 +225,16 @@ impl Detector {
             literals.push(lit);
             hits.push(Hit::Secret(*a));
         }
-        for (lit, c) in person::CUES {
+        // Name cues last, so the JSON automaton is a prefix of the list and shares `hits`.
+        let cues = person::CUES.iter().filter(|c| c.1 != person::Cue::Name);
+        for (lit, c) in cues.chain(person::CUES.iter().filter(|c| c.1 == person::Cue::Name)) {
             literals.push(lit);
             hits.push(Hit::Cue(*c));
         }
+        let json_literals = hits.iter().filter(|h| !matches!(h, Hit::Cue(person::Cue::Name))).count();
+        let build = |lits: &[&str]| AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostLongest).build(lits);
         #[allow(clippy::unwrap_used)] // constant patterns
-        let anchors = AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostLongest).build(&literals).unwrap();
+        let (anchors, json_anchors) = (build(&literals).unwrap(), build(&literals[..json_literals]).unwrap());
         #[allow(clippy::unwrap_used)] // constant patterns
         let keywords = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
@@ -223,7 +242,7 @@ impl Detector {
             .build(KEYWORDS)
             .unwrap();
         phone::warm_up();
-        Self { anchors, hits, keywords, context: context::Context::new(), tlds: email::Tlds::new() }
+        Self { anchors, json_anchors, hits, keywords, context: context::Context::new(), tlds: email::Tlds::new() }
     }
 
     /// Scans text; JSON text is walked as JSON (see [`Detector::scan_bytes`]).
@@ -240,16 +259,22 @@ impl Detector {
     /// `[` is walked as JSON (newline-delimited too) for key paths and key context, the rest is
     /// free text. Invalid UTF-8 and binary data are fine; cost is linear in the length.
     pub fn scan_bytes(&self, bytes: &[u8]) -> Vec<Match> {
+        self.scan(bytes).matches
+    }
+
+    /// [`Detector::scan_bytes`], also saying whether JSON nested deeper than [`MAX_JSON_DEPTH`]
+    /// cut the walk: matches past the cut are still found, without key paths or key context.
+    pub fn scan(&self, bytes: &[u8]) -> Scan {
         let is_json = json::looks_like_json(bytes);
         let mut found = Vec::new();
         self.candidates(bytes, !is_json, &mut found);
         found.sort_by_key(|f| (f.0.start, std::cmp::Reverse(f.0.end)));
-        let matches = if is_json {
+        let (matches, too_deep) = if is_json {
             self.attach_json(bytes, &found)
         } else {
-            found.into_iter().map(|f| to_match(bytes, f, None)).collect()
+            (found.into_iter().map(|f| to_match(bytes, f, None)).collect(), false)
         };
-        dedupe(matches)
+        Scan { matches: dedupe(matches), too_deep }
     }
 
     fn candidates(&self, bytes: &[u8], text_mode: bool, out: &mut Vec<Found>) {
@@ -263,7 +288,8 @@ impl Detector {
                 out.push((span, PiiType::Email, conf, detail));
             }
         }
-        for m in self.anchors.find_iter(bytes) {
+        let anchors = if text_mode { &self.anchors } else { &self.json_anchors };
+        for m in anchors.find_iter(bytes) {
             let found = match self.hits[m.pattern().as_usize()] {
                 Hit::Secret(a) => secrets::at_anchor(bytes, m.start(), m.end(), a),
                 Hit::Cue(person::Cue::Name) if !text_mode => None,
@@ -299,10 +325,10 @@ impl Detector {
 
     /// Walks the JSON, giving each candidate its key path and letting keys confirm, drop or add
     /// findings.
-    fn attach_json(&self, bytes: &[u8], found: &[Found]) -> Vec<Match> {
+    fn attach_json(&self, bytes: &[u8], found: &[Found]) -> (Vec<Match>, bool) {
         let mut out = Vec::with_capacity(found.len());
         let mut fi = 0;
-        json::walk(bytes, |path, leaf| {
+        let too_deep = json::walk(bytes, |path, leaf| {
             while fi < found.len() && found[fi].0.start < leaf.span.start {
                 out.push(to_match(bytes, found[fi].clone(), None));
                 fi += 1;
@@ -339,7 +365,7 @@ impl Detector {
             }
         });
         out.extend(found[fi..].iter().cloned().map(|f| to_match(bytes, f, None)));
-        out
+        (out, too_deep)
     }
 
     /// What a value is, judged by its key where the value alone is ambiguous (nine digits under
@@ -602,5 +628,101 @@ mod tests {
         ] {
             assert_eq!(codes(look_alike), Vec::<(String, String)>::new(), "{look_alike}");
         }
+    }
+
+    /// A key a logger cut after a few lines is reported on its own, and a later complete key is
+    /// reported too: the cut BEGIN is never joined to the later END.
+    #[test]
+    fn truncated_private_keys_are_found_on_their_own() {
+        let d = Detector::new();
+        let b64 = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj";
+        let cut = format!("ERROR tls: -----BEGIN RSA PRIVATE KEY-----\n{b64}\n{b64}\n...[truncated]\n");
+        let filler = "INFO GET /health 200 in 2ms\n".repeat(30);
+        let full = format!("-----BEGIN EC PRIVATE KEY-----\n{b64}\n{b64}\n-----END EC PRIVATE KEY-----\n");
+        let found: Vec<Match> = d
+            .scan_text(&format!("{cut}{filler}{full}"))
+            .into_iter()
+            .filter(|m| m.kind == PiiType::PrivateKey && m.confidence >= Confidence::Medium)
+            .collect();
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(found[0].value.starts_with("-----BEGIN RSA") && !found[0].value.contains("END"), "{:?}", found[0]);
+        assert!(
+            found[1].value.starts_with("-----BEGIN EC") && found[1].value.ends_with("-----END EC PRIVATE KEY-----")
+        );
+        // Look-alikes stay low: a key elided with dots in documentation, a two-line stub.
+        for doc in [
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0B...\n-----END RSA PRIVATE KEY-----",
+            &format!("-----BEGIN RSA PRIVATE KEY-----\n{b64}\n...\n-----END RSA PRIVATE KEY-----"),
+            "-----BEGIN PRIVATE KEY-----\nMIIE\n...[truncated]",
+        ] {
+            assert!(kinds(&d, doc).is_empty(), "{doc}");
+        }
+    }
+
+    #[test]
+    fn four_part_versions_are_not_addresses() {
+        let d = Detector::new();
+        for version in [
+            "client build 2.19.12.56 started",
+            "client_ip=- ua=Mozilla/5.0 (X11) AppleWebKit/537.36 Chrome/120.0.0.0 Safari/537.36",
+            "remote agent version 10.4.18.200",
+        ] {
+            assert!(kinds(&d, version).is_empty(), "{version}: {:?}", kinds(&d, version));
+        }
+        assert_eq!(kinds(&d, "client 81.2.69.160 build 7"), vec![(PiiType::IpAddress, "81.2.69.160".into())]);
+        assert_eq!(kinds(&d, "from http://81.2.69.160/login"), vec![(PiiType::IpAddress, "81.2.69.160".into())]);
+    }
+
+    #[test]
+    fn bare_ssn_after_tin() {
+        let d = Detector::new();
+        assert_eq!(kinds(&d, "payee TIN 536228410 on file"), vec![(PiiType::Ssn, "536228410".into())]);
+        assert_eq!(kinds(&d, "TIN: 536228410"), vec![(PiiType::Ssn, "536228410".into())]);
+        // Not a taxpayer number: the word inside another, an invalid SSN, no word at all.
+        for look_alike in
+            ["destination 536228410", "TIN 123456789", "TIN 000228410", "TIN 53622841", "batch 536228410 done"]
+        {
+            assert!(kinds(&d, look_alike).is_empty(), "{look_alike}");
+        }
+    }
+
+    #[test]
+    fn national_phone_numbers_without_separators() {
+        let d = Detector::new();
+        for (text, number) in [
+            ("reach Jane on 07911123456 after six", "07911123456"),
+            ("Rückruf bitte an 015112345678 morgen", "015112345678"),
+            ("rappeler le 0612345678 demain", "0612345678"),
+        ] {
+            assert_eq!(kinds(&d, text), vec![(PiiType::Phone, number.into())], "{text}");
+        }
+        // Ids, timestamps, order numbers, zero-padded counters and counting runs stay silent.
+        for look_alike in [
+            "ts=1714557600 ok",
+            "order 07911123456 shipped",
+            "id 07911123456",
+            "row 0000123456 read",
+            "seq 0123456789 next",
+            "user 4158675309 logged in",
+            "international 0044791112345",
+            "took 1714557600123 ms",
+        ] {
+            assert!(kinds(&d, look_alike).is_empty(), "{look_alike}: {:?}", kinds(&d, look_alike));
+        }
+    }
+
+    /// JSON nested a million levels deep is scanned in linear time, says it was cut, and still
+    /// finds what follows the cut.
+    #[test]
+    fn million_deep_json_is_cut_not_hung() {
+        let d = Detector::new();
+        let mut body = "[".repeat(1_000_000);
+        body.push_str(r#"{"email":"maria.lopez@fastmail.fm"}"#);
+        let t = std::time::Instant::now();
+        let scan = d.scan(body.as_bytes());
+        assert!(t.elapsed() < std::time::Duration::from_secs(5), "{:?}", t.elapsed());
+        assert!(scan.too_deep);
+        assert_eq!(scan.matches.iter().map(|m| m.kind).collect::<Vec<_>>(), vec![PiiType::Email]);
+        assert!(!d.scan(br#"{"a":[[{"b":"c"}]]}"#).too_deep);
     }
 }

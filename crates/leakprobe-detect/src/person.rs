@@ -8,7 +8,7 @@ use crate::{Confidence, PiiType};
 /// Literal cues for the detector's automaton, case-sensitive. US-style street addresses start
 /// with a house number and are found from the numeric tokenizer instead (`street_after`): a cue
 /// starting with a space would make the automaton's prefilter stop at every space.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Cue {
     /// `straße ` etc.: the number follows the street name.
     GermanStreet,

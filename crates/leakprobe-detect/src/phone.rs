@@ -47,6 +47,17 @@ pub fn validate(text: &str) -> Option<&'static str> {
     None
 }
 
+/// A national number written without separators as its owner would dial it: trunk 0, then a
+/// non-zero digit (`00` is the international prefix), no counting run (`0123456789`), and a
+/// plan of a trunk-0 region that accepts it.
+pub fn is_trunk_national(digits: &[u8]) -> bool {
+    if digits.len() < 3 || digits[0] != b'0' || digits[1] == b'0' {
+        return false;
+    }
+    let counting = digits.windows(2).all(|w| w[1] == w[0] + 1) || digits.windows(2).all(|w| w[0] == w[1] + 1);
+    !counting && std::str::from_utf8(digits).ok().and_then(validate).is_some()
+}
+
 fn country_code(id: Id) -> u64 {
     match id {
         Id::US | Id::CA => 1,

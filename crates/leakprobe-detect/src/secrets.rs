@@ -230,23 +230,48 @@ fn pem(bytes: &[u8], start: usize, end: usize) -> Option<Found> {
     }
     let body_start = label_end + 5;
     let limit = (body_start + 16 * 1024).min(bytes.len());
-    let (body_end, stop) = match memchr::memmem::find(&bytes[body_start..limit], b"-----END ") {
-        Some(i) => {
-            let e = body_start + i;
-            let close = memchr::memmem::find(&bytes[e + 9..limit], b"-----").map_or(e + 9, |j| e + 9 + j + 5);
-            (e, close)
-        }
-        None => {
-            let e = take(bytes, body_start, 8192, |c| c.is_ascii_alphanumeric() || b"+/=\r\n\\ ".contains(&c));
-            (e, e)
+    // The body is the base64 (and `Proc-Type:`-style header) lines right after BEGIN; its END must
+    // follow them. A key a logger cut (`...[truncated]`) is reported up to the cut, never joined
+    // to the END of a later key further down.
+    let body_end = pem_body_end(bytes, body_start, limit);
+    let (stop, elided) = if bytes[body_end..limit].starts_with(b"-----END ") {
+        (pem_close(bytes, body_end, limit), false)
+    } else {
+        // `MIIE...` then END: a key written with an ellipsis in documentation.
+        let resume = take(bytes, body_end, 16, |c| b".\r\n\\ \xE2\x80\xA6".contains(&c));
+        let rest = pem_body_end(bytes, resume, limit);
+        if resume > body_end && bytes[rest..limit].starts_with(b"-----END ") {
+            (pem_close(bytes, rest, limit), true)
+        } else {
+            (body_end, false)
         }
     };
     let body = &bytes[body_start..body_end];
     let b64 = body.iter().filter(|c| c.is_ascii_alphanumeric() || **c == b'+' || **c == b'/').count();
-    let placeholder = b64 < 64 || memchr::memmem::find(body, b"...").is_some() || is_placeholder(body);
+    let placeholder = elided || b64 < 64 || is_placeholder(body);
     let conf = if placeholder { Confidence::Low } else { Confidence::High };
     let detail = if label.starts_with(b"ENCRYPTED") { "encrypted" } else { "pem" };
     Some((start..stop, PiiType::PrivateKey, conf, Some(detail)))
+}
+
+/// Where the base64 and header lines of a PEM body starting at `from` end: at `-----`, or at the
+/// first byte no PEM body has (`.` of a `...[truncated]` marker, a quote, `<`).
+fn pem_body_end(bytes: &[u8], from: usize, limit: usize) -> usize {
+    let mut i = from;
+    while i < limit {
+        let c = bytes[i];
+        let body_byte = c.is_ascii_alphanumeric() || b"+/=\r\n\t\\ :,".contains(&c);
+        if !(body_byte || c == b'-' && !bytes[i..limit].starts_with(b"-----")) {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// The end of the `-----END … KEY-----` line starting at `end_at`.
+fn pem_close(bytes: &[u8], end_at: usize, limit: usize) -> usize {
+    memchr::memmem::find(&bytes[end_at + 9..limit], b"-----").map_or(end_at + 9, |j| end_at + 9 + j + 5)
 }
 
 /// Validates the modular-crypt (or framework) hash starting at `start`.

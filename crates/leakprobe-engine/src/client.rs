@@ -161,6 +161,8 @@ pub struct Exchange {
     /// The identity the request was sent as, if any.
     pub identity: Option<String>,
     pub auth: AuthMode,
+    /// The body as the analyzers read it, worked out once: see [`crate::parsed`].
+    pub parsed: crate::parsed::Parsed,
 }
 
 impl Exchange {
@@ -229,6 +231,7 @@ impl Exchange {
             error: status.is_none().then(|| "no answer".to_string()),
             identity: None,
             auth: AuthMode::Normal,
+            parsed: Default::default(),
         }
     }
 }
@@ -904,6 +907,7 @@ impl Client {
             error: None,
             identity: probe.identity.clone(),
             auth: probe.auth.clone(),
+            parsed: Default::default(),
         };
         match outcome {
             Answered::Yes(answer) => {

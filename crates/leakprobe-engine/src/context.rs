@@ -59,12 +59,13 @@ impl ScanContext {
         }
         let secrets_only = asset || crate::content::is_api_description(ex);
         let carried = request_values(ex);
-        self.detector
-            .scan_bytes(&ex.body)
-            .into_iter()
+        ex.detected(&self.detector)
+            .matches
+            .iter()
             .filter(|m| m.confidence > MatchConfidence::Low)
             .filter(|m| !secrets_only || is_secret_kind(m.kind))
             .filter(|m| !carried.contains(&normalized(&m.value)))
+            .cloned()
             .collect()
     }
 

@@ -51,7 +51,7 @@ pub fn harvested(ctx: &ScanContext) -> BTreeMap<String, String> {
         if !ex.is_success() || !ex.is_json() || ctx.soft404.is_not_found(&ex) {
             continue;
         }
-        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&ex.body) {
+        if let Some(value) = ex.json() {
             Knowledge::harvest(&mut seen, &value);
         }
     }

@@ -38,22 +38,38 @@ static FINGERPRINTS: LazyLock<Fingerprints> = LazyLock::new(|| {
 
 /// Only this much of a body is searched: error pages put their tell-tale text near the top, and a
 /// 2 MiB download should not cost a regex pass per fingerprint.
-const SEARCHED_BYTES: usize = 256 * 1024;
+pub const SEARCHED_BYTES: usize = 256 * 1024;
 
-/// The body as error text: JSON error bodies (`{"error": str(e)}`) are decoded first, so escaped
-/// quotes and newlines read as the original message.
-pub fn error_text(ex: &Exchange) -> String {
-    let head = &ex.body[..ex.body.len().min(SEARCHED_BYTES)];
-    let mut text = String::from_utf8_lossy(head).into_owned();
-    if ex.is_json() || head.first().is_some_and(|b| matches!(b, b'{' | b'[')) {
-        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&ex.body) {
-            let mut strings = Vec::new();
-            collect_strings(&value, &mut strings);
-            text.push('\n');
-            text.push_str(&strings.join("\n"));
+/// An answer read as error text, with the fingerprints it matches: the one `RegexSet` pass per
+/// response that every error analyzer then reads (see [`Exchange::error_text`]).
+#[derive(Debug)]
+pub struct ErrorText {
+    pub text: String,
+    hits: Vec<usize>,
+}
+
+impl ErrorText {
+    /// The body as error text: JSON error bodies (`{"error": str(e)}`) are decoded first, so
+    /// escaped quotes and newlines read as the original message.
+    pub(crate) fn of(ex: &Exchange) -> ErrorText {
+        let head = &ex.body[..ex.body.len().min(SEARCHED_BYTES)];
+        let mut text = String::from_utf8_lossy(head).into_owned();
+        if ex.is_json() || head.first().is_some_and(|b| matches!(b, b'{' | b'[')) {
+            if let Some(value) = ex.json() {
+                let mut strings = Vec::new();
+                collect_strings(&value, &mut strings);
+                text.push('\n');
+                text.push_str(&strings.join("\n"));
+            }
         }
+        let hits = FINGERPRINTS.set.matches(&text).into_iter().collect();
+        ErrorText { text, hits }
     }
-    text
+
+    /// Which fingerprints of `check` the text matches, by description.
+    pub fn matched(&self, check: &str) -> Vec<&'static str> {
+        describe(self.hits.iter().copied(), check)
+    }
 }
 
 fn collect_strings<'a>(value: &'a serde_json::Value, out: &mut Vec<&'a str>) {
@@ -65,11 +81,14 @@ fn collect_strings<'a>(value: &'a serde_json::Value, out: &mut Vec<&'a str>) {
     }
 }
 
-/// Which fingerprints of `check` the text matches, by description.
+/// Which fingerprints of `check` a text that is not an answer's body matches (a line, an excerpt).
 pub fn matched(text: &str, check: &str) -> Vec<&'static str> {
+    describe(FINGERPRINTS.set.matches(text).into_iter(), check)
+}
+
+fn describe(hits: impl Iterator<Item = usize>, check: &str) -> Vec<&'static str> {
     let fps = &*FINGERPRINTS;
-    let mut whats: Vec<&'static str> =
-        fps.set.matches(text).into_iter().map(|i| &fps.all[i]).filter(|f| f.check == check).map(|f| f.what).collect();
+    let mut whats: Vec<&'static str> = hits.map(|i| &fps.all[i]).filter(|f| f.check == check).map(|f| f.what).collect();
     whats.dedup();
     whats
 }

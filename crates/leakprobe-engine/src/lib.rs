@@ -27,6 +27,7 @@ pub mod health;
 pub mod identity;
 pub mod inventory;
 pub mod jwt;
+pub mod parsed;
 pub mod report;
 pub mod requests;
 pub mod schedule;
@@ -39,7 +40,9 @@ pub mod words;
 pub mod writes;
 
 use std::collections::BTreeMap;
-use std::time::Instant;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use futures::future::join_all;
 
@@ -148,16 +151,8 @@ pub async fn scan(mut config: ScanConfig, progress: &dyn Progress) -> Result<Rep
     progress.phase("analysis");
     progress.requests(ctx.client.requests_sent(), budget);
     let exchanges = ctx.client.exchanges();
-    let analyzed = exchanges.len();
-    for exchange in exchanges {
-        for check in CHECKS.iter().filter(selected) {
-            if let Runner::Passive(analyze) = check.runner {
-                let mut found = Vec::new();
-                analyze(&exchange, &ctx, &mut found);
-                hits.extend(found.into_iter().map(|h| (*check, h)));
-            }
-        }
-    }
+    let (found, analyzed) = analyse(&ctx, &exchanges);
+    hits.extend(found);
 
     let answered: std::collections::BTreeSet<String> = ctx
         .client
@@ -171,6 +166,76 @@ pub async fn scan(mut config: ScanConfig, progress: &dyn Progress) -> Result<Rep
     let report = build_report(&ctx, findings, checks, started_at, started);
     progress.requests(report.requests, budget);
     Ok(report)
+}
+
+/// How long the analysis may run when the requests used up the time limit: the answers already
+/// paid for are worth a few seconds, and the scan still ends well within its limit plus the
+/// slack the safety contract allows.
+const ANALYSIS_GRACE: Duration = Duration::from_secs(5);
+
+/// Runs the passive analyzers over every exchange, on all cores, until the scan's deadline (or
+/// [`ANALYSIS_GRACE`] when it has passed). Hits come back in exchange order, as a sequential run
+/// would give them; exchanges left unread, and bodies nested too deep to read whole, are
+/// reported as incomplete. Returns the hits and how many exchanges were analysed.
+fn analyse(ctx: &ScanContext, exchanges: &[Arc<client::Exchange>]) -> (Vec<(&'static checks::CheckInfo, Hit)>, usize) {
+    let passive: Vec<(&'static checks::CheckInfo, checks::PassiveFn)> = CHECKS
+        .iter()
+        .filter(|c| ctx.config.runs(c.id))
+        .filter_map(|c| match c.runner {
+            Runner::Passive(analyze) => Some((*c, analyze)),
+            Runner::Active(_) => None,
+        })
+        .collect();
+    let deadline = Instant::now() + ctx.client.time_left().max(ANALYSIS_GRACE);
+    let next = AtomicUsize::new(0);
+    let (analysed, too_deep) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let worker = || {
+        let mut out = Vec::new();
+        let mut found = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= exchanges.len() || Instant::now() >= deadline {
+                return out;
+            }
+            let ex = &exchanges[i];
+            for (check, analyze) in &passive {
+                analyze(ex, ctx, &mut found);
+                out.extend(found.drain(..).map(|h| (i, *check, h)));
+            }
+            if ex.too_deep() {
+                too_deep.fetch_add(1, Ordering::Relaxed);
+            }
+            // Nothing reads the parsed body again; the scan keeps the exchange itself.
+            ex.release_parsed();
+            analysed.fetch_add(1, Ordering::Relaxed);
+        }
+    };
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(exchanges.len());
+    let mut hits: Vec<(usize, &'static checks::CheckInfo, Hit)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (1..threads).map(|_| s.spawn(worker)).collect();
+        let mut all = worker();
+        for h in handles {
+            all.extend(h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        }
+        all
+    });
+    // Stable: within one exchange the checks keep their registry order.
+    hits.sort_by_key(|h| h.0);
+    let (analysed, too_deep) = (analysed.into_inner(), too_deep.into_inner());
+    if analysed < exchanges.len() {
+        ctx.client.mark_incomplete(format!(
+            "time limit reached during analysis: {} of {} response(s) not analysed",
+            exchanges.len() - analysed,
+            exchanges.len()
+        ));
+    }
+    if too_deep > 0 {
+        ctx.client.mark_incomplete(format!(
+            "{too_deep} response body(ies) nested deeper than {} levels, read only to that depth",
+            leakprobe_detect::MAX_JSON_DEPTH
+        ));
+    }
+    (hits.into_iter().map(|(_, check, hit)| (check, hit)).collect(), analysed)
 }
 
 fn build_report(

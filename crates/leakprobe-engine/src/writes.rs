@@ -105,7 +105,7 @@ pub(crate) fn record(ctx: &ScanContext, ex: &Exchange) -> Option<Map<String, Val
     if !has_content(ctx, ex) {
         return None;
     }
-    unwrap(&json_body(ex)?).as_object().cloned()
+    unwrap(&*json_body(ex)?).as_object().cloned()
 }
 
 /// The items of a list answer: a top-level array, or the one array inside an object

@@ -211,7 +211,7 @@ fn same_result(admin: &Exchange, other: &Exchange) -> bool {
     if admin.body == other.body {
         return true;
     }
-    match (json_body(admin), json_body(other)) {
+    match (json_body(admin).as_deref(), json_body(other).as_deref()) {
         (Some(Value::Object(a)), Some(Value::Object(b))) => a.keys().eq(b.keys()),
         (Some(Value::Array(a)), Some(Value::Array(b))) => {
             let keys =

@@ -12,7 +12,7 @@ use regex::Regex;
 use super::{CheckInfo, Hit, Runner, Status};
 use crate::client::{Exchange, Probe};
 use crate::context::ScanContext;
-use crate::fingerprints::{self, error_text, matched};
+use crate::fingerprints;
 use crate::report::{Category, Confidence, Severity};
 
 pub static WERKZEUG_DEBUGGER: CheckInfo = CheckInfo {
@@ -68,8 +68,9 @@ fn debugger_page_pii(ctx: &ScanContext, text: &str) -> Vec<PiiType> {
 }
 
 fn debugger_page(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
-    let text = error_text(ex);
-    let whats = matched(&text, fingerprints::WERKZEUG);
+    let errors = ex.error_text();
+    let text = &errors.text;
+    let whats = errors.matched(fingerprints::WERKZEUG);
     // The console page carries the same script globals; it is `werkzeug_debugger`'s finding.
     let is_error = ex.status.is_some_and(|s| s >= 500) || text.contains("debugger caught an exception");
     if whats.is_empty() || !is_error {
@@ -82,18 +83,19 @@ fn debugger_page(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
         method: ex.method.to_string(),
         path: ex.path().to_string(),
         kind: "debugger_page".into(),
-        pii_types: debugger_page_pii(ctx, &text),
+        pii_types: debugger_page_pii(ctx, text),
         evidence: format!("{} {} → {} ({})", ex.method, ex.path_and_query(), ex.status.unwrap_or(0), whats.join(", ")),
     });
 }
 
 fn stack_trace(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
-    let text = error_text(ex);
+    let errors = ex.error_text();
+    let text = &errors.text;
     // The debugger page is a traceback too; it is reported (more severely) by its own check.
-    if !matched(&text, fingerprints::WERKZEUG).is_empty() {
+    if !errors.matched(fingerprints::WERKZEUG).is_empty() {
         return;
     }
-    let whats = matched(&text, fingerprints::STACK);
+    let whats = errors.matched(fingerprints::STACK);
     if whats.is_empty() {
         return;
     }
@@ -111,13 +113,14 @@ fn stack_trace(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
 }
 
 fn sql_error(ex: &Exchange, ctx: &ScanContext, hits: &mut Vec<Hit>) {
-    let text = error_text(ex);
-    let whats = matched(&text, fingerprints::SQL);
+    let errors = ex.error_text();
+    let text = &errors.text;
+    let whats = errors.matched(fingerprints::SQL);
     if whats.is_empty() {
         return;
     }
-    let statement = SQL_STATEMENT.captures(&text).map(|c| c[1].trim().to_string());
-    let parameters = SQL_PARAMETERS.captures(&text).map(|c| c[1].to_string());
+    let statement = SQL_STATEMENT.captures(text).map(|c| c[1].trim().to_string());
+    let parameters = SQL_PARAMETERS.captures(text).map(|c| c[1].to_string());
     // Bound parameters are where user data sits: run the detector on them and mask what it finds.
     let (pii, shown_parameters) = match &parameters {
         Some(p) => {

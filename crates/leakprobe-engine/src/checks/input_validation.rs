@@ -7,7 +7,7 @@ use reqwest::Method;
 use super::{CheckInfo, Hit, Runner, Status};
 use crate::client::Probe;
 use crate::context::ScanContext;
-use crate::fingerprints::{self, error_text, matched};
+use crate::fingerprints;
 use crate::inventory::{fill_template, Endpoint, ParamLocation};
 use crate::report::{Category, Confidence, Severity};
 
@@ -138,7 +138,7 @@ fn malformed_input(ctx: &ScanContext) -> BoxFuture<'_, Vec<Hit>> {
                 let status = ex.status?;
                 // A database error is a statement the input broke: `sql_injection` (the cause) and
                 // `sql_error_disclosure` (the leaked text) report it, not a second generic 5xx.
-                if !matched(&error_text(&ex), fingerprints::SQL).is_empty() {
+                if !ex.error_text().matched(fingerprints::SQL).is_empty() {
                     return None;
                 }
                 (500..600).contains(&status).then(|| Hit {

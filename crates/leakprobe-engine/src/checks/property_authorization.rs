@@ -9,7 +9,7 @@
 //! [`MASS_ASSIGNMENT`] (only with `--active`) sends `is_admin`, `role`, `balance`… in an update and
 //! reads the record back.
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use futures::future::BoxFuture;
 use leakprobe_detect::{Confidence as MatchConfidence, PiiType};
@@ -189,7 +189,7 @@ const MAX_DEPTH: usize = 8;
 const SHOWN: usize = 6;
 
 /// The JSON body of a successful answer worth judging, with the operation the spec declares for it.
-fn judged(ex: &Exchange, ctx: &ScanContext) -> Option<Value> {
+fn judged(ex: &Exchange, ctx: &ScanContext) -> Option<Arc<Value>> {
     if !has_content(ctx, ex) {
         return None;
     }
@@ -416,7 +416,7 @@ fn sensitive_found(ex: &Exchange, ctx: &ScanContext, json: &Value) -> BTreeMap<S
             (path, Found { class, kind, sample: ctx.redact(kind, &value), validated: false })
         })
         .collect();
-    for m in ctx.detector.scan_bytes(&ex.body) {
+    for m in &ex.detected(&ctx.detector).matches {
         if m.confidence == MatchConfidence::Low || masked(&m.value) {
             continue;
         }

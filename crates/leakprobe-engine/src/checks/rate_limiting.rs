@@ -445,7 +445,7 @@ fn personal_data_target(ctx: &ScanContext, skip: Option<&str>) -> Option<BurstTa
             continue;
         }
         let pii = view.pii.clone();
-        let matches = ctx.detector.scan_bytes(&ex.body).len();
+        let matches = ex.detected(&ctx.detector).matches.len();
         if best.as_ref().is_none_or(|(t, m, _)| (pii.len(), matches) > (*t, *m)) {
             let query = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
             let target = BurstTarget {

@@ -132,9 +132,9 @@ fn serves_content(ctx: &ScanContext, ex: &Exchange) -> bool {
     if ex.is_html() && ex.text().to_ascii_lowercase().contains("type=\"password\"") {
         return false;
     }
-    match serde_json::from_slice::<Value>(&ex.body) {
-        Ok(Value::Object(map)) => !map.keys().all(|k| ERROR_KEYS.contains(&k.to_ascii_lowercase().as_str())),
-        Ok(Value::Null) => false,
+    match ex.json().as_deref() {
+        Some(Value::Object(map)) => !map.keys().all(|k| ERROR_KEYS.contains(&k.to_ascii_lowercase().as_str())),
+        Some(Value::Null) => false,
         _ => true,
     }
 }
@@ -157,9 +157,9 @@ fn same_shape(a: &Exchange, b: &Exchange) -> bool {
         return true;
     }
     let keys = |ex: &Exchange| -> Option<BTreeSet<String>> {
-        let v: Value = serde_json::from_slice(&ex.body).ok()?;
-        let first = match v {
-            Value::Array(items) => items.into_iter().next()?,
+        let v = ex.json()?;
+        let first = match &*v {
+            Value::Array(items) => items.first()?,
             other => other,
         };
         Some(first.as_object()?.keys().cloned().collect())

@@ -21,7 +21,7 @@ use super::{CheckInfo, Hit, Runner, Status};
 use crate::client::{Exchange, Probe};
 use crate::context::ScanContext;
 use crate::exercise;
-use crate::fingerprints::{self, error_text, matched};
+use crate::fingerprints::{self, matched};
 use crate::inventory::ParamLocation;
 use crate::report::{Category, Confidence, Severity};
 use crate::requests::{Slot, WellFormed};
@@ -120,7 +120,7 @@ struct Shape {
 }
 
 fn shape(ex: &Exchange, sent: &str) -> Shape {
-    let items = serde_json::from_slice::<serde_json::Value>(&ex.body).ok().map(|v| item_count(&v, 0));
+    let items = ex.json().map(|v| item_count(&v, 0));
     let text = ex.text();
     let len = if sent.is_empty() { text.len() } else { text.replace(sent, "").len() };
     Shape { status: ex.status.unwrap_or(0), items, len }
@@ -182,7 +182,7 @@ async fn probe_value(ctx: &ScanContext, request: WellFormed, slot: Slot, who: Op
     };
     let baseline = send(None, None).await.ok()?;
     baseline.status?;
-    let baseline_errors = matched(&error_text(&baseline), fingerprints::SQL);
+    let baseline_errors = baseline.error_text().matched(fingerprints::SQL);
 
     // Error-based proof.
     let quoted = format!("{original}'");
@@ -273,8 +273,9 @@ async fn error_proof(
     sent: &str,
     quote: &str,
 ) -> Option<Hit> {
-    let text = error_text(answer);
-    let errors = matched(&text, fingerprints::SQL);
+    let errors_text = answer.error_text();
+    let text = &errors_text.text;
+    let errors = errors_text.matched(fingerprints::SQL);
     if errors.is_empty() || !baseline_errors.is_empty() {
         return None;
     }
@@ -285,11 +286,11 @@ async fn error_proof(
         probe = probe.as_identity(name);
     }
     if let Ok(ex) = ctx.client.send(probe).await {
-        if !matched(&error_text(&ex), fingerprints::SQL).is_empty() {
+        if !ex.error_text().matched(fingerprints::SQL).is_empty() {
             return None;
         }
     }
-    let excerpt = error_excerpt(ctx, &text);
+    let excerpt = error_excerpt(ctx, text);
     let evidence = format!(
         "{} {} with {} `{}` → {} ({}){}; unchanged → {}",
         answer.method,

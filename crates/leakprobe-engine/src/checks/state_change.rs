@@ -93,7 +93,7 @@ fn size(ex: &Exchange) -> Option<u64> {
     if !ex.is_success() {
         return None;
     }
-    if let Ok(json) = serde_json::from_slice::<Value>(&ex.body) {
+    if let Some(json) = ex.json() {
         return Some(json_size(&json));
     }
     if ex.is_html() {

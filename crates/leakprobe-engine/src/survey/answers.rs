@@ -1,6 +1,7 @@
 //! What an answer holds, decided once for every check: content or not, the same object or not,
 //! the values that identify it (JSON keys, business keys, labelled HTML fields) and whose it is.
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::sync::LazyLock;
 
 use leakprobe_detect::PiiType;
@@ -21,12 +22,13 @@ pub fn has_content(ctx: &ScanContext, ex: &Exchange) -> bool {
     !matches!(trimmed, "" | "{}" | "[]" | "null" | "\"\"")
 }
 
-pub fn json_body(ex: &Exchange) -> Option<Value> {
+/// The body as JSON when it is an object or an array (parsed once per exchange).
+pub fn json_body(ex: &Exchange) -> Option<Arc<Value>> {
     let first = ex.body.iter().find(|b| !b.is_ascii_whitespace())?;
     if !matches!(first, b'{' | b'[') {
         return None;
     }
-    serde_json::from_slice(&ex.body).ok()
+    ex.json()
 }
 
 /// The object inside a single-key wrapper (`{"data": {…}}`), else the value itself.
@@ -175,11 +177,13 @@ pub fn same_data(reference: &Exchange, other: &Exchange) -> bool {
         return true;
     }
     let (Some(a), Some(b)) = (json_body(reference), json_body(other)) else { return false };
-    let first = |v: Value| match v {
-        Value::Array(items) => items.into_iter().next().unwrap_or_default(),
-        other => other,
-    };
-    let (a, b) = (first(a), first(b));
+    fn first(v: &Value) -> &Value {
+        match v {
+            Value::Array(items) => items.first().unwrap_or(&Value::Null),
+            other => other,
+        }
+    }
+    let (a, b) = (first(&a), first(&b));
     let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else { return false };
     let keys_match = a.keys().collect::<BTreeSet<_>>() == b.keys().collect::<BTreeSet<_>>();
     let ids_match =

@@ -156,7 +156,7 @@ pub async fn derived_names(ctx: &ScanContext) -> Vec<String> {
 
 fn app_name(root: &Exchange) -> Option<String> {
     if root.is_json() {
-        let value: serde_json::Value = serde_json::from_slice(&root.body).ok()?;
+        let value = root.json()?;
         return ["name", "app", "application", "service", "title", "project"]
             .iter()
             .find_map(|k| value.get(k)?.as_str().map(str::to_string));
