@@ -70,5 +70,6 @@ fn answer(url: &Url, content_type: &'static str, body: &[u8]) -> Exchange {
         error: None,
         identity: None,
         auth: AuthMode::Normal,
+        parsed: Default::default(),
     }
 }

@@ -111,7 +111,7 @@ impl Schedule {
         for ex in ctx.client.exchanges() {
             if ex.method == reqwest::Method::GET && ex.identity.is_none() && ex.is_success() && !ex.body.is_empty() {
                 let template = ctx.inventory.template_of(ex.path());
-                if !returned_pii.contains(&template) && !ctx.pii_types(&ex.body).is_empty() {
+                if !returned_pii.contains(&template) && ctx.has_pii(&ex) {
                     returned_pii.insert(template);
                 }
             }

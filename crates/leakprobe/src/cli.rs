@@ -45,6 +45,7 @@ pub struct Opts {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process: boxing would buy nothing
 pub enum Command {
     /// Scan an API and report where it leaks.
     Scan(ScanArgs),

@@ -165,11 +165,8 @@ fn hostile_transports_end_in_time_in_bounded_memory_with_an_honest_report() {
     run_all(transport_cases());
 }
 
-/// The client side holds today (bodies cut by size and time, RSS under 170 MiB in every case); the
-/// analysis after the requests does not yet obey the deadline (issue 12 item 6: the error
-/// fingerprints run the regex PikeVM over each body's head), so these scans take 30–170 s.
+/// Bodies cut by size and time, the retained-body cap, and an analysis that stops at the deadline.
 #[test]
-#[ignore = "needs the deadline-bounded analysis of issue 12 item 6 (part fast)"]
 fn hostile_bodies_end_in_time_in_bounded_memory_with_an_honest_report() {
     run_all(body_cases());
 }

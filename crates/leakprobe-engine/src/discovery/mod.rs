@@ -25,6 +25,8 @@ use crate::soft404::{directory_of, SiblingModel, SoftNotFound};
 use openapi::ApiSpec;
 
 const SPEC_PATHS: &str = include_str!("../../data/spec-paths.txt");
+/// What a spec fetch asks for: the formats an API description comes in.
+const SPEC_ACCEPT: &str = "application/json, application/yaml, application/vnd.oai.openapi, */*;q=0.5";
 const API_WORDLIST: &str = include_str!("../../data/api-wordlist.txt");
 /// How many link hops from the root (and wordlist hits) discovery follows.
 const MAX_LINK_DEPTH: usize = 2;
@@ -243,6 +245,7 @@ fn read_capped(path: &std::path::Path, cap: usize) -> Result<Vec<u8>, ScanError>
     let cannot = |e: std::io::Error| ScanError::Spec(format!("cannot read {}: {e}", path.display()));
     let file = std::fs::File::open(path).map_err(cannot)?;
     let mut bytes = Vec::new();
+    #[allow(clippy::disallowed_methods)] // bounded: `take` stops one byte past the spec limit
     file.take(cap as u64 + 1).read_to_end(&mut bytes).map_err(cannot)?;
     if bytes.len() > cap {
         return Err(ScanError::Spec(format!("{}: {}", path.display(), too_large(cap))));
@@ -294,19 +297,33 @@ async fn settle_base(client: &Client, soft404: &SoftNotFound, spec: &mut ApiSpec
 /// (past the size limit, or unreadable) is never passed over in silence: the scan is incomplete
 /// without its operations, and the report says why.
 async fn find_spec(client: &Client, config: &ScanConfig, soft404: &SoftNotFound) -> Option<ApiSpec> {
-    let answers: Vec<_> = client::BODY_CAP
-        .scope(
-            config.max_spec_size,
-            stream::iter(data_lines(SPEC_PATHS))
-                .map(|path| client.send(client.baseline_get(path)))
-                .buffered(4)
-                .collect(),
-        )
+    // Every well-known path under the ordinary body cap: an endless or huge answer at a dozen
+    // spec paths must not cost the spec limit a dozen times. Only an answer cut at the body cap
+    // whose head reads as a spec is fetched again, once, under the spec's own limit.
+    let answers: Vec<_> = stream::iter(data_lines(SPEC_PATHS))
+        .map(|path| client.send(client.baseline_get(path)))
+        .buffered(4)
+        .collect()
         .await;
     let mut unusable: Option<String> = None;
+    let mut refetched = false;
     for ex in answers.into_iter().flatten() {
         if !ex.is_success() || soft404.is_not_found(&ex) || ex.is_html() {
             continue;
+        }
+        let mut ex = ex;
+        if ex.truncated {
+            // Cut at the body cap: worth the spec's own limit only when its head reads as a spec.
+            if refetched || !openapi::looks_like_spec(&ex.body) {
+                continue;
+            }
+            refetched = true;
+            // A probe of its own (the Accept header), so the cut answer is not served from the cache.
+            let whole = client.baseline_get(ex.path()).header("Accept", SPEC_ACCEPT);
+            match client::BODY_CAP.scope(config.max_spec_size, client.send(whole)).await {
+                Ok(whole) if whole.is_success() => ex = whole,
+                _ => continue,
+            }
         }
         if ex.truncated {
             unusable.get_or_insert_with(|| {
