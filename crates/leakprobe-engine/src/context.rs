@@ -29,12 +29,6 @@ pub struct ScanContext {
 impl ScanContext {
     /// The kinds of personal data and secrets in `bytes` that the detector is at least fairly sure
     /// of (medium confidence or more), sorted, each once.
-    /// Whether an answer's body holds personal data or secrets the detector is at least fairly sure
-    /// of, read from the detector result cached on the exchange (the analysis reuses it).
-    pub fn has_pii(&self, ex: &Exchange) -> bool {
-        ex.detected(&self.detector).matches.iter().any(|m| m.confidence > MatchConfidence::Low)
-    }
-
     pub fn pii_types(&self, bytes: &[u8]) -> Vec<PiiType> {
         let kinds: std::collections::BTreeSet<PiiType> = self
             .detector

@@ -111,7 +111,7 @@ impl Schedule {
         for ex in ctx.client.exchanges() {
             if ex.method == reqwest::Method::GET && ex.identity.is_none() && ex.is_success() && !ex.body.is_empty() {
                 let template = ctx.inventory.template_of(ex.path());
-                if !returned_pii.contains(&template) && ctx.has_pii(&ex) {
+                if !returned_pii.contains(&template) && !ctx.exposed(&ex).is_empty() {
                     returned_pii.insert(template);
                 }
             }
