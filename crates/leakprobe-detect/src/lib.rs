@@ -29,7 +29,7 @@
 //! and up.
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, StartKind};
 use serde::{Deserialize, Serialize};
 
 mod card;
@@ -39,6 +39,7 @@ mod email;
 mod iban;
 mod ip;
 mod json;
+mod literals;
 mod national;
 mod numeric;
 mod person;
@@ -56,6 +57,7 @@ pub fn is_directory_path(value: &str) -> bool {
 }
 
 use json::KeyClass;
+use literals::Literals;
 use secrets::Found;
 
 /// The kinds of data the detector recognises; serialised names are the report contract's.
@@ -196,13 +198,18 @@ pub const MAX_JSON_DEPTH: usize = json::MAX_DEPTH;
 /// Compiled automata and tables; build once, share everywhere (`Send + Sync`).
 pub struct Detector {
     /// Case-sensitive literals: secret prefixes, hash schemes, street and name cues.
-    anchors: AhoCorasick,
+    anchors: Literals,
     /// The same without the name cues (`name:`, `Dear `), which JSON ignores: every `"name"` key
     /// would otherwise be a candidate to verify.
-    json_anchors: AhoCorasick,
+    json_anchors: Literals,
     hits: Vec<Hit>,
-    /// Case-insensitive identifier fragments for `name = value` secrets in free text.
+    /// Case-insensitive identifier fragments for `name = value` secrets in free text, run
+    /// anchored where `keyword_starts` found a keyword's first two letters.
     keywords: AhoCorasick,
+    /// Every case spelling of the keywords' two-letter starts. Case-insensitive automata get no
+    /// prefilter, so running `keywords` unanchored steps it through every byte; this one is a
+    /// SIMD literal search.
+    keyword_starts: Literals,
     context: context::Context,
     tlds: email::Tlds,
 }
@@ -210,6 +217,24 @@ pub struct Detector {
 /// Identifier fragments that start a `keyword = value` check in free text; `passport` is here
 /// because its numbers have no structure to find them by.
 const KEYWORDS: &[&str] = &["pass", "pwd", "secret", "token", "key", "passport"];
+
+/// The two-letter starts of [`KEYWORDS`] in every case. No start's second letter begins another
+/// (tested), so a search for them never hides one start inside another and finds every place a
+/// keyword can begin.
+fn keyword_starts() -> Vec<[u8; 2]> {
+    let mut out: Vec<[u8; 2]> = Vec::new();
+    for k in KEYWORDS {
+        let (a, b) = (k.as_bytes()[0], k.as_bytes()[1]);
+        for s in
+            [[a, b], [a.to_ascii_uppercase(), b], [a, b.to_ascii_uppercase()], [a, b].map(|c| c.to_ascii_uppercase())]
+        {
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+    }
+    out
+}
 
 impl Default for Detector {
     fn default() -> Self {
@@ -232,17 +257,25 @@ impl Detector {
             hits.push(Hit::Cue(*c));
         }
         let json_literals = hits.iter().filter(|h| !matches!(h, Hit::Cue(person::Cue::Name))).count();
-        let build = |lits: &[&str]| AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostLongest).build(lits);
-        #[allow(clippy::unwrap_used)] // constant patterns
-        let (anchors, json_anchors) = (build(&literals).unwrap(), build(&literals[..json_literals]).unwrap());
+        let (anchors, json_anchors) = (Literals::new(&literals), Literals::new(&literals[..json_literals]));
         #[allow(clippy::unwrap_used)] // constant patterns
         let keywords = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
+            .start_kind(StartKind::Anchored)
             .build(KEYWORDS)
             .unwrap();
+        let keyword_starts = Literals::new(&keyword_starts());
         phone::warm_up();
-        Self { anchors, json_anchors, hits, keywords, context: context::Context::new(), tlds: email::Tlds::new() }
+        Self {
+            anchors,
+            json_anchors,
+            hits,
+            keywords,
+            keyword_starts,
+            context: context::Context::new(),
+            tlds: email::Tlds::new(),
+        }
     }
 
     /// Scans text; JSON text is walked as JSON (see [`Detector::scan_bytes`]).
@@ -298,7 +331,7 @@ impl Detector {
             out.extend(found);
         }
         if text_mode {
-            for m in self.keywords.find_iter(bytes) {
+            for m in self.keyword_hits(bytes) {
                 if m.pattern().as_usize() == KEYWORDS.len() - 1 {
                     out.extend(passport(bytes, m.end()));
                     continue;
@@ -313,6 +346,21 @@ impl Detector {
             }
         }
         numeric::scan(bytes, &self.context, out);
+    }
+
+    /// The keywords' leftmost-longest, non-overlapping matches, as an unanchored search would
+    /// report them: at each possible start after the previous match, the longest keyword there.
+    fn keyword_hits<'a>(&'a self, bytes: &'a [u8]) -> impl Iterator<Item = aho_corasick::Match> + 'a {
+        let mut next = 0;
+        self.keyword_starts.find_iter(bytes).filter_map(move |s| {
+            if s.start() < next {
+                return None;
+            }
+            let input = Input::new(bytes).range(s.start()..).anchored(Anchored::Yes);
+            let m = self.keywords.find(input)?;
+            next = m.end();
+            Some(m)
+        })
     }
 
     /// Whether a fixed secret or hash format occurs in `value`.
@@ -559,6 +607,27 @@ mod tests {
 
     fn kinds(d: &Detector, s: &str) -> Vec<(PiiType, String)> {
         d.scan_text(s).into_iter().filter(|m| m.confidence >= Confidence::Medium).map(|m| (m.kind, m.value)).collect()
+    }
+
+    /// The keyword-start search reports every start only if no start can hide inside another.
+    #[test]
+    fn keyword_starts_never_overlap() {
+        let starts = keyword_starts();
+        for s in &starts {
+            assert!(!starts.iter().any(|t| t[0].eq_ignore_ascii_case(&s[1])), "{s:?}");
+        }
+        let d = Detector::new();
+        let text = b"PASSPORT pass=1 passecret Secret_Token apikey pwdKEY tokenized passpass";
+        let fast: Vec<_> = d.keyword_hits(text).map(|m| (m.start(), m.end())).collect();
+        #[allow(clippy::unwrap_used)] // constant patterns
+        let unanchored = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(KEYWORDS)
+            .unwrap();
+        let slow: Vec<_> = unanchored.find_iter(text).map(|m| (m.start(), m.end())).collect();
+        assert_eq!(fast, slow);
+        assert_eq!(fast.len(), 11, "{fast:?}");
     }
 
     #[test]

@@ -272,7 +272,9 @@ fn classify(bytes: &[u8], t: &Tok, ctx: &Context, out: &mut Vec<Found>) -> bool 
     let nd = t.nd;
     let text = &bytes[t.start..t.end];
     let span = t.start..t.end;
-    let adj = |kind| ctx.adjust(bytes, t.start, kind);
+    // Read once, on the first kind that asks: most tokens are settled by shape alone.
+    let words = std::cell::OnceCell::new();
+    let adj = |kind| words.get_or_init(|| ctx.words(bytes, t.start)).adjust(kind);
     let plain = !t.plus && !t.paren;
 
     // Dates: a date of birth only with a word like "born" or "dob" before it.
@@ -375,15 +377,15 @@ fn classify(bytes: &[u8], t: &Tok, ctx: &Context, out: &mut Vec<Found>) -> bool 
         out.push((span, PiiType::NationalId, Confidence::Medium, Some("ca_sin")));
         return true;
     }
-    phone_candidate(bytes, t, ctx, out)
+    phone_candidate(bytes, t, adj, out)
 }
 
-fn phone_candidate(bytes: &[u8], t: &Tok, ctx: &Context, out: &mut Vec<Found>) -> bool {
+fn phone_candidate(bytes: &[u8], t: &Tok, adj: impl Fn(PiiType) -> i8, out: &mut Vec<Found>) -> bool {
     if !(7..=15).contains(&t.nd) {
         return false;
     }
     let groups = t.groups();
-    let a = ctx.adjust(bytes, t.start, PiiType::Phone);
+    let a = adj(PiiType::Phone);
     let formatted = t.plus || t.paren || (t.ng >= 2 && groups[1..].iter().all(|g| *g >= 2));
     // Unformatted digit runs are ids and timestamps far more often than phones; the exception is
     // a national number with its trunk 0 (`07911123456`, `015112345678`), which ids, epoch
