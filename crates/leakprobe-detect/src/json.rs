@@ -302,9 +302,7 @@ pub const MAX_DEPTH: usize = 128;
 /// error or when the bytes end. Containers nest at most [`MAX_DEPTH`] deep; deeper input stops the
 /// walk, and then it returns `true` (the rest of the bytes got no key paths).
 pub(crate) fn walk(b: &[u8], mut leaf: impl FnMut(&Path, Leaf)) -> bool {
-    // API responses repeat the same few dozen keys; classify each distinct key once.
-    let mut classes: std::collections::HashMap<&[u8], KeyClass, std::hash::BuildHasherDefault<Fnv>> =
-        Default::default();
+    let mut classes = KeyCache::new();
     // Frame: is_array, plus the number of segments the frame pushed so far.
     let mut frames: Vec<bool> = Vec::with_capacity(16);
     let mut path = Path { segs: Vec::with_capacity(16) };
@@ -373,11 +371,7 @@ pub(crate) fn walk(b: &[u8], mut leaf: impl FnMut(&Path, Leaf)) -> bool {
                 b'"' => {
                     let Some(end) = string_end(b, i + 1) else { return false };
                     let raw = &b[i + 1..end];
-                    let class = if raw.len() <= 48 {
-                        *classes.entry(raw).or_insert_with(|| classify_key(raw))
-                    } else {
-                        classify_key(raw)
-                    };
+                    let class = classes.class(raw);
                     path.segs.push(Seg::Key(i + 1..end, class));
                     i = end + 1;
                     want = Want::Colon;
@@ -430,21 +424,35 @@ pub(crate) fn walk(b: &[u8], mut leaf: impl FnMut(&Path, Leaf)) -> bool {
     }
 }
 
-/// FNV-1a: fast for short keys, and key names are not attacker-chosen enough to matter (the
-/// cache only saves work; a collision costs a comparison).
-#[derive(Default)]
-struct Fnv(u64);
+/// Key classes seen in one walk: API responses and JSON logs repeat the same few dozen keys, so
+/// each distinct key is classified about once. Direct-mapped on the key's first and last eight
+/// bytes, which for keys up to 16 bytes are the whole key; a collision only costs a classification.
+struct KeyCache<'b> {
+    slots: [Option<(&'b [u8], u64, u64, KeyClass)>; 128],
+}
 
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
+impl<'b> KeyCache<'b> {
+    fn new() -> Self {
+        Self { slots: [None; 128] }
     }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for &c in bytes {
-            h = (h ^ u64::from(c)).wrapping_mul(0x0100_0000_01b3);
+
+    fn class(&mut self, raw: &'b [u8]) -> KeyClass {
+        let mut first = [0u8; 8];
+        let mut last = [0u8; 8];
+        let n = raw.len().min(8);
+        first[..n].copy_from_slice(&raw[..n]);
+        last[8 - n..].copy_from_slice(&raw[raw.len() - n..]);
+        let (a, b) = (u64::from_le_bytes(first), u64::from_le_bytes(last));
+        let h = (a ^ b.rotate_left(29) ^ raw.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 57;
+        let slot = &mut self.slots[h as usize];
+        if let Some((k, ka, kb, c)) = *slot {
+            if ka == a && kb == b && k.len() == raw.len() && (raw.len() <= 16 || k == raw) {
+                return c;
+            }
         }
-        self.0 = h;
+        let c = classify_key(raw);
+        *slot = Some((raw, a, b, c));
+        c
     }
 }
 
@@ -500,6 +508,28 @@ mod tests {
         assert_eq!(seen, 1);
         let deep = "[".repeat(1_000_000);
         assert!(walk(deep.as_bytes(), |_, _| {}));
+    }
+
+    /// Keys that share their first and last eight bytes, or differ only in length, keep their
+    /// own classes.
+    #[test]
+    fn key_cache_tells_similar_keys_apart() {
+        let mut cache = KeyCache::new();
+        let keys: [&[u8]; 8] = [
+            b"customer_ssn",
+            b"customer_id",
+            b"ssn",
+            b"ssn_",
+            b"social_security_number_of_the_customer",
+            b"social_security_xxxxx_of_the_customer",
+            b"",
+            b"order_id",
+        ];
+        for _ in 0..3 {
+            for k in keys {
+                assert_eq!(cache.class(k), classify_key(k), "{}", String::from_utf8_lossy(k));
+            }
+        }
     }
 
     #[test]

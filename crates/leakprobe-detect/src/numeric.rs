@@ -142,8 +142,6 @@ fn word8(bytes: &[u8], i: usize) -> [u8; 8] {
 /// Whether any of eight bytes is a digit, `+` or `(` (SWAR: a byte is below `n` after the
 /// subtraction borrows into its top bit; exact for existence when `n <= 128`).
 fn may_start(w: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
     let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH != 0;
     below(w ^ (ONES * u64::from(b'0')), 10)
         || below(w ^ (ONES * u64::from(b'+')), 1)
@@ -232,11 +230,41 @@ pub(crate) fn scan(bytes: &[u8], ctx: &Context, out: &mut Vec<Found>) {
     }
 }
 
+/// The end of the identifier (word characters and `-`) at `i`. Hex digests, UUIDs and trace ids
+/// are long, so eight bytes are classified at a time.
 fn skip_word(bytes: &[u8], mut i: usize) -> usize {
+    while i + 8 <= bytes.len() {
+        let other = !word_or_dash8(u64::from_le_bytes(word8(bytes, i))) & HIGH;
+        if other != 0 {
+            return i + (other.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
     while i < bytes.len() && (word(bytes[i]) || bytes[i] == b'-') {
         i += 1;
     }
     i
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The top bit of each byte of `w` that is `[0-9A-Za-z_-]` (SWAR: per-byte comparisons on the
+/// low seven bits cannot borrow across bytes; bytes with the top bit set are never word bytes).
+fn word_or_dash8(w: u64) -> u64 {
+    const LOW: u64 = !HIGH;
+    let x = w & LOW;
+    let at_least = |lo: u8| (x | HIGH).wrapping_sub(ONES * u64::from(lo)) & HIGH;
+    let at_most = |hi: u8| ((ONES * u64::from(hi)) | HIGH).wrapping_sub(x) & HIGH;
+    let folded = x | (ONES * 0x20);
+    let alpha = ((folded | HIGH).wrapping_sub(ONES * u64::from(b'a')) & HIGH)
+        & (((ONES * u64::from(b'z')) | HIGH).wrapping_sub(folded) & HIGH);
+    let digit = at_least(b'0') & at_most(b'9');
+    let is = |c: u8| {
+        let y = x ^ (ONES * u64::from(c));
+        !((y & LOW).wrapping_add(LOW) | y) & HIGH
+    };
+    (alpha | digit | is(b'_') | is(b'-')) & !w & HIGH
 }
 
 /// IBANs (`DE89…`) and UK NINOs (`AB123456C`): two capitals glued to digits at `i`.
@@ -420,7 +448,23 @@ fn phone_candidate(bytes: &[u8], t: &Tok, adj: impl Fn(PiiType) -> i8, out: &mut
 
 #[cfg(test)]
 mod tests {
-    use super::{may_start, STARTS};
+    use super::{may_start, word, word_or_dash8, HIGH, STARTS};
+
+    /// The eight-byte identifier test agrees with the byte test for every byte value in every
+    /// lane, whatever the other lanes hold.
+    #[test]
+    fn swar_word_matches_the_byte_test() {
+        for fill in [b'a', b'-', b' ', 0xff, b'0', b'Z'] {
+            for lane in 0..8 {
+                for b in 0..=255u8 {
+                    let mut w = [fill; 8];
+                    w[lane] = b;
+                    let got = word_or_dash8(u64::from_le_bytes(w)) & (HIGH & (0xff << (lane * 8))) != 0;
+                    assert_eq!(got, word(b) || b == b'-', "byte {b:#x} in lane {lane} among {fill:#x}");
+                }
+            }
+        }
+    }
 
     /// The eight-byte skip agrees with the table for every byte value in every lane.
     #[test]
