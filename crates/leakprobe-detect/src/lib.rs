@@ -218,16 +218,17 @@ pub struct Detector {
 /// because its numbers have no structure to find them by.
 const KEYWORDS: &[&str] = &["pass", "pwd", "secret", "token", "key", "passport"];
 
-/// The two-letter starts of [`KEYWORDS`] in every case. No start's second letter begins another
-/// (tested), so a search for them never hides one start inside another and finds every place a
-/// keyword can begin.
-fn keyword_starts() -> Vec<[u8; 2]> {
-    let mut out: Vec<[u8; 2]> = Vec::new();
+/// The three-letter starts of [`KEYWORDS`] in every case: rarer in text than two letters, so the
+/// literal search stops less often.
+fn keyword_starts() -> Vec<[u8; 3]> {
+    let mut out: Vec<[u8; 3]> = Vec::new();
     for k in KEYWORDS {
-        let (a, b) = (k.as_bytes()[0], k.as_bytes()[1]);
-        for s in
-            [[a, b], [a.to_ascii_uppercase(), b], [a, b.to_ascii_uppercase()], [a, b].map(|c| c.to_ascii_uppercase())]
-        {
+        for case in 0..8 {
+            let mut s = [0u8; 3];
+            for (i, c) in s.iter_mut().enumerate() {
+                let b = k.as_bytes()[i];
+                *c = if case >> i & 1 == 1 { b.to_ascii_uppercase() } else { b };
+            }
             if !out.contains(&s) {
                 out.push(s);
             }
@@ -350,17 +351,24 @@ impl Detector {
 
     /// The keywords' leftmost-longest, non-overlapping matches, as an unanchored search would
     /// report them: at each possible start after the previous match, the longest keyword there.
-    fn keyword_hits<'a>(&'a self, bytes: &'a [u8]) -> impl Iterator<Item = aho_corasick::Match> + 'a {
+    /// The literal search reports non-overlapping starts, so a start hidden inside a reported one
+    /// (`pasecret`, `tokey`) begins at one of its next two bytes, which are tried too.
+    fn keyword_hits(&self, bytes: &[u8]) -> Vec<aho_corasick::Match> {
+        let mut out = Vec::new();
         let mut next = 0;
-        self.keyword_starts.find_iter(bytes).filter_map(move |s| {
-            if s.start() < next {
-                return None;
+        for s in self.keyword_starts.find_iter(bytes) {
+            for q in s.start()..s.end() {
+                let first = bytes[q].to_ascii_lowercase();
+                if q < next || (q > s.start() && !KEYWORDS.iter().any(|k| k.as_bytes()[0] == first)) {
+                    continue;
+                }
+                if let Some(m) = self.keywords.find(Input::new(bytes).range(q..).anchored(Anchored::Yes)) {
+                    next = m.end();
+                    out.push(m);
+                }
             }
-            let input = Input::new(bytes).range(s.start()..).anchored(Anchored::Yes);
-            let m = self.keywords.find(input)?;
-            next = m.end();
-            Some(m)
-        })
+        }
+        out
     }
 
     /// Whether a fixed secret or hash format occurs in `value`.
@@ -609,16 +617,13 @@ mod tests {
         d.scan_text(s).into_iter().filter(|m| m.confidence >= Confidence::Medium).map(|m| (m.kind, m.value)).collect()
     }
 
-    /// The keyword-start search reports every start only if no start can hide inside another.
+    /// The keyword search finds what an unanchored case-insensitive automaton finds, keywords
+    /// that overlap a reported three-letter start included.
     #[test]
-    fn keyword_starts_never_overlap() {
-        let starts = keyword_starts();
-        for s in &starts {
-            assert!(!starts.iter().any(|t| t[0].eq_ignore_ascii_case(&s[1])), "{s:?}");
-        }
+    fn keyword_hits_match_the_automaton() {
         let d = Detector::new();
-        let text = b"PASSPORT pass=1 passecret Secret_Token apikey pwdKEY tokenized passpass";
-        let fast: Vec<_> = d.keyword_hits(text).map(|m| (m.start(), m.end())).collect();
+        let text = b"PASSPORT pass=1 pasecret Secret_Token apikey pwdKEY tokenized passpass tokey PaSsWoRd sesecret";
+        let fast: Vec<_> = d.keyword_hits(text).iter().map(|m| (m.start(), m.end())).collect();
         #[allow(clippy::unwrap_used)] // constant patterns
         let unanchored = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
@@ -627,7 +632,7 @@ mod tests {
             .unwrap();
         let slow: Vec<_> = unanchored.find_iter(text).map(|m| (m.start(), m.end())).collect();
         assert_eq!(fast, slow);
-        assert_eq!(fast.len(), 11, "{fast:?}");
+        assert_eq!(fast.len(), 14, "{fast:?}");
     }
 
     #[test]
