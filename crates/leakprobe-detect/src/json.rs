@@ -428,12 +428,12 @@ pub(crate) fn walk(b: &[u8], mut leaf: impl FnMut(&Path, Leaf)) -> bool {
 /// each distinct key is classified about once. Direct-mapped on the key's first and last eight
 /// bytes, which for keys up to 16 bytes are the whole key; a collision only costs a classification.
 struct KeyCache<'b> {
-    slots: [Option<(&'b [u8], u64, u64, KeyClass)>; 128],
+    slots: [Option<(&'b [u8], u64, u64, KeyClass)>; 64],
 }
 
 impl<'b> KeyCache<'b> {
     fn new() -> Self {
-        Self { slots: [None; 128] }
+        Self { slots: [None; 64] }
     }
 
     fn class(&mut self, raw: &'b [u8]) -> KeyClass {
@@ -443,7 +443,7 @@ impl<'b> KeyCache<'b> {
         first[..n].copy_from_slice(&raw[..n]);
         last[8 - n..].copy_from_slice(&raw[raw.len() - n..]);
         let (a, b) = (u64::from_le_bytes(first), u64::from_le_bytes(last));
-        let h = (a ^ b.rotate_left(29) ^ raw.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 57;
+        let h = (a ^ b.rotate_left(29) ^ raw.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58;
         let slot = &mut self.slots[h as usize];
         if let Some((k, ka, kb, c)) = *slot {
             if ka == a && kb == b && k.len() == raw.len() && (raw.len() <= 16 || k == raw) {

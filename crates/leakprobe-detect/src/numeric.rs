@@ -139,21 +139,28 @@ fn word8(bytes: &[u8], i: usize) -> [u8; 8] {
     w
 }
 
-/// Whether any of eight bytes is a digit, `+` or `(` (SWAR: a byte is below `n` after the
-/// subtraction borrows into its top bit; exact for existence when `n <= 128`).
-fn may_start(w: u64) -> bool {
-    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH != 0;
+/// Which of eight bytes may be a digit, `+` or `(` (SWAR: a byte is below `n` after the
+/// subtraction borrows into its top bit). Borrows can flag bytes above a flagged one, never
+/// below: non-zero exactly when one of the bytes is, and the lowest flag is exact.
+fn may_start(w: u64) -> u64 {
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH;
     below(w ^ (ONES * u64::from(b'0')), 10)
-        || below(w ^ (ONES * u64::from(b'+')), 1)
-        || below(w ^ (ONES * u64::from(b'(')), 1)
+        | below(w ^ (ONES * u64::from(b'+')), 1)
+        | below(w ^ (ONES * u64::from(b'(')), 1)
 }
 
 pub(crate) fn scan(bytes: &[u8], ctx: &Context, out: &mut Vec<Found>) {
     let n = bytes.len();
     let mut i = 0;
     while i < n {
-        // The hot loop: most bytes are letters and punctuation; skip them eight at a time.
-        while i + 8 <= n && !may_start(u64::from_le_bytes(word8(bytes, i))) {
+        // The hot loop: most bytes are letters and punctuation; skip them eight at a time, then
+        // straight to the first byte that may start a token.
+        while i + 8 <= n {
+            let m = may_start(u64::from_le_bytes(word8(bytes, i)));
+            if m != 0 {
+                i += (m.trailing_zeros() / 8) as usize;
+                break;
+            }
             i += 8;
         }
         while i < n && !STARTS[bytes[i] as usize] {
@@ -183,6 +190,14 @@ pub(crate) fn scan(bytes: &[u8], ctx: &Context, out: &mut Vec<Found>) {
         if i >= 2 && matches!(bytes[i - 1], b'-' | b'.') && word(bytes[i - 2]) {
             i = skip_word(bytes, i).max(i + 1);
             continue;
+        }
+        // Hex digests and UUIDs: digits glued to a letter are an identifier, whatever follows.
+        if c.is_ascii_digit() {
+            let run = i + bytes[i..].iter().position(|b| !b.is_ascii_digit()).unwrap_or(n - i);
+            if run < n && word(bytes[run]) {
+                i = skip_word(bytes, run).max(i + 1);
+                continue;
+            }
         }
         let t = read(bytes, i);
         let after = bytes.get(t.end).copied();
@@ -473,7 +488,14 @@ mod tests {
             for b in 0..=255u8 {
                 let mut w = [b'a'; 8];
                 w[lane] = b;
-                assert_eq!(may_start(u64::from_le_bytes(w)), STARTS[b as usize], "byte {b:#x} in lane {lane}");
+                assert_eq!(may_start(u64::from_le_bytes(w)) != 0, STARTS[b as usize], "byte {b:#x} in lane {lane}");
+                // Whatever the bytes above it, the lowest flag is the first start byte.
+                let mut w = [b'7'; 8];
+                w[..lane].fill(b'a');
+                w[lane] = b;
+                let first = if STARTS[b as usize] { lane } else { lane + 1 };
+                let m = may_start(u64::from_le_bytes(w));
+                assert_eq!((m.trailing_zeros() / 8) as usize, first.min(8), "byte {b:#x} in lane {lane}");
             }
         }
     }
