@@ -1,5 +1,6 @@
-//! Throughput of the detector on a generated, realistic corpus (see `gen.rs`), and the same
-//! corpus through detect-secrets for comparison.
+//! Throughput of the detector on a generated, realistic corpus (see `gen.rs`): API responses,
+//! HTML pages, a text log and a sparse JSON-lines log (the logs in the 1 MiB chunks `leakprobe
+//! detect` reads), and the same corpus through detect-secrets for comparison.
 //!
 //! `cargo bench -p leakprobe-detect` prints criterion's figures, then a summary in MB/s per path
 //! and the ratio to detect-secrets when `.venv/bin/detect-secrets` exists in the workspace

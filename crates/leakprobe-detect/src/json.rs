@@ -277,7 +277,7 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
 /// End of a string whose contents start at `i` (index of the closing quote).
 fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
     loop {
-        let k = memchr::memchr2(b'"', b'\\', &b[i..])?;
+        let k = quote_or_backslash(&b[i..])?;
         if b[i + k] == b'"' {
             return Some(i + k);
         }
@@ -286,6 +286,27 @@ fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
             return None;
         }
     }
+}
+
+/// The first `"` or `\\`. Keys and most values are short, where a call to `memchr2` costs more
+/// than it saves: the first 32 bytes are tested eight at a time (SWAR, exact for the lowest
+/// flagged byte), the rest with `memchr2`.
+fn quote_or_backslash(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut i = 0;
+    while i + 8 <= b.len() && i < 32 {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        let w = u64::from_le_bytes(w);
+        let m = zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\')));
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    memchr::memchr2(b'"', b'\\', &b[i..]).map(|k| i + k)
 }
 
 /// Whether `bytes` looks like JSON: first non-blank byte opens an object or array.
@@ -528,6 +549,26 @@ mod tests {
         for _ in 0..3 {
             for k in keys {
                 assert_eq!(cache.class(k), classify_key(k), "{}", String::from_utf8_lossy(k));
+            }
+        }
+    }
+
+    /// The eight-byte search finds the first quote or backslash wherever it is, past other
+    /// bytes that borrow into it and past the SWAR part.
+    #[test]
+    fn quote_search_matches_a_byte_search() {
+        let fills: [&[u8]; 4] = [b"a", b"\x21\x01", b"\xff\"", b"\\\x5b"];
+        for fill in fills {
+            for len in 0..48 {
+                for at in 0..=len {
+                    let mut v: Vec<u8> =
+                        (0..len).map(|k| if k < at { b'x' ^ (k as u8 & 1) } else { fill[k % fill.len()] }).collect();
+                    if at < len && !v[at..].iter().any(|c| matches!(c, b'"' | b'\\')) {
+                        v[at] = b'"';
+                    }
+                    let want = v.iter().position(|c| matches!(c, b'"' | b'\\'));
+                    assert_eq!(quote_or_backslash(&v), want, "{v:?}");
+                }
             }
         }
     }

@@ -15,12 +15,14 @@
 //!
 //! # How it works
 //!
-//! One pass per family, each costing little per byte and nothing per extra pattern:
-//! `memchr` finds `@` for e-mails; one Aho-Corasick automaton finds the literal prefixes of every
-//! fixed-format secret and hash plus street-address cues (`secrets.rs`, `person.rs`); a
-//! tokenizer reads digit groups for cards, SSNs, phones, IPs, IBANs and ids (`numeric.rs`). Each
-//! candidate is then validated (Luhn and issuer ranges, SSN rules, mod-97, numbering plans, TLDs,
-//! JWT decoding, entropy) and weighed by the words before it (`context.rs`). JSON bodies are also
+//! One pass per family, each skipping with SIMD or eight bytes at a time over text that cannot
+//! start a match, and costing nothing per extra pattern: `memchr` finds `@` for e-mails; one
+//! packed (Teddy) literal search finds the prefixes of every fixed-format secret and hash plus
+//! street-address cues (`secrets.rs`, `person.rs`, `literals.rs`), another the starts of
+//! `password = …`-style keywords; a SWAR tokenizer reads digit groups for cards, SSNs, phones,
+//! IPs, IBANs and ids (`numeric.rs`) and skips hex digests and UUIDs whole. Each candidate is then
+//! validated (Luhn and issuer ranges, SSN rules, mod-97, numbering plans, TLDs, JWT decoding,
+//! entropy) and weighed by the words before it (`context.rs`, read once per candidate). JSON bodies are also
 //! walked (`json.rs`) so every match gets its key path, the key raises or drops it, and keys
 //! such as `ssn` or `password` find values that would be too ambiguous alone.
 //!
