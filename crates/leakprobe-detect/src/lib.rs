@@ -229,7 +229,7 @@ fn keyword_starts() -> Vec<[u8; 3]> {
             let mut s = [0u8; 3];
             for (i, c) in s.iter_mut().enumerate() {
                 let b = k.as_bytes()[i];
-                *c = if case >> i & 1 == 1 { b.to_ascii_uppercase() } else { b };
+                *c = if (case >> i) & 1 == 1 { b.to_ascii_uppercase() } else { b };
             }
             if !out.contains(&s) {
                 out.push(s);
@@ -652,6 +652,32 @@ mod tests {
         assert!(kinds(&d, "4.539578763621486e+15").is_empty());
         assert!(kinds(&d, "sha 9f4539578763621486ab").is_empty());
         assert!(kinds(&d, "run 45395787636214860012").is_empty());
+    }
+
+    /// A digit run glued to a letter or `_` is part of an identifier however PII-like the digits
+    /// and the words before them; the same digits standing alone are still found.
+    #[test]
+    fn digits_glued_to_letters_are_identifiers() {
+        let d = Detector::new();
+        for glued in [
+            "ssn 536228410a",
+            "card 4539578763621486f00d",
+            "call 07911123456abc",
+            "tel 4155552671_x",
+            "ssn 536-22-8410x",
+            "ip 81.2.69.160z",
+        ] {
+            assert!(kinds(&d, glued).is_empty(), "{glued}: {:?}", kinds(&d, glued));
+        }
+        for (alone, kind) in [
+            ("ssn 536228410 ok", PiiType::Ssn),
+            ("card 4539578763621486 ok", PiiType::CreditCard),
+            ("call 07911123456 ok", PiiType::Phone),
+            ("ssn 536-22-8410 ok", PiiType::Ssn),
+            ("ip 81.2.69.160 ok", PiiType::IpAddress),
+        ] {
+            assert_eq!(kinds(&d, alone).iter().map(|k| k.0).collect::<Vec<_>>(), vec![kind], "{alone}");
+        }
     }
 
     #[test]
