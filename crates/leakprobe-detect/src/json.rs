@@ -449,8 +449,11 @@ pub(crate) fn walk(b: &[u8], mut leaf: impl FnMut(&Path, Leaf)) -> bool {
 /// each distinct key is classified about once. Direct-mapped on the key's first and last eight
 /// bytes, which for keys up to 16 bytes are the whole key; a collision only costs a classification.
 struct KeyCache<'b> {
-    slots: [Option<(&'b [u8], u64, u64, KeyClass)>; 64],
+    slots: [Option<Cached<'b>>; 64],
 }
+
+/// A key, its first and last eight bytes, and its class.
+type Cached<'b> = (&'b [u8], u64, u64, KeyClass);
 
 impl<'b> KeyCache<'b> {
     fn new() -> Self {
