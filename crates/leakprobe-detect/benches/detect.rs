@@ -1,5 +1,6 @@
-//! Throughput of the detector on a generated, realistic corpus (see `gen.rs`), and the same
-//! corpus through detect-secrets for comparison.
+//! Throughput of the detector on a generated, realistic corpus (see `gen.rs`): API responses,
+//! HTML pages, a text log and a sparse JSON-lines log (the logs in the 1 MiB chunks `leakprobe
+//! detect` reads), and the same corpus through detect-secrets for comparison.
 //!
 //! `cargo bench -p leakprobe-detect` prints criterion's figures, then a summary in MB/s per path
 //! and the ratio to detect-secrets when `.venv/bin/detect-secrets` exists in the workspace
@@ -19,6 +20,23 @@ struct Corpus {
     json: Vec<Vec<u8>>,
     html: Vec<Vec<u8>>,
     logs: Vec<Vec<u8>>,
+    json_logs: Vec<Vec<u8>>,
+}
+
+/// Splits a log into the 1 MiB line-aligned chunks `leakprobe detect` reads.
+fn chunks(log: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut rest = log;
+    while !rest.is_empty() {
+        let cut = if rest.len() <= 1 << 20 {
+            rest.len()
+        } else {
+            rest[..1 << 20].iter().rposition(|c| *c == b'\n').map_or(1 << 20, |i| i + 1)
+        };
+        out.push(rest[..cut].to_vec());
+        rest = &rest[cut..];
+    }
+    out
 }
 
 impl Corpus {
@@ -35,19 +53,12 @@ impl Corpus {
             v
         };
         // Logs are scanned the way `leakprobe detect` reads them: 1 MiB line-aligned chunks.
-        let log = gen::corpus(3, 4 << 20, gen::log_line);
-        let mut logs = Vec::new();
-        let mut rest = &log[..];
-        while !rest.is_empty() {
-            let cut = if rest.len() <= 1 << 20 {
-                rest.len()
-            } else {
-                rest[..1 << 20].iter().rposition(|c| *c == b'\n').map_or(1 << 20, |i| i + 1)
-            };
-            logs.push(rest[..cut].to_vec());
-            rest = &rest[cut..];
+        Corpus {
+            json: docs(1, 4 << 20, gen::json_response),
+            html: docs(2, 2 << 20, gen::html_page),
+            logs: chunks(&gen::corpus(3, 4 << 20, gen::log_line)),
+            json_logs: chunks(&gen::corpus(4, 8 << 20, gen::json_log_line)),
         }
-        Corpus { json: docs(1, 4 << 20, gen::json_response), html: docs(2, 2 << 20, gen::html_page), logs }
     }
 }
 
@@ -60,7 +71,12 @@ fn scan_all(d: &Detector, docs: &[Vec<u8>]) -> usize {
 }
 
 fn criterion_benches(c: &mut Criterion, d: &Detector, corpus: &Corpus) {
-    for (name, docs) in [("json_responses", &corpus.json), ("html_pages", &corpus.html), ("log_chunks", &corpus.logs)] {
+    for (name, docs) in [
+        ("json_responses", &corpus.json),
+        ("html_pages", &corpus.html),
+        ("log_chunks", &corpus.logs),
+        ("json_log_chunks", &corpus.json_logs),
+    ] {
         let mut g = c.benchmark_group(name);
         g.throughput(Throughput::Bytes(total(docs) as u64));
         g.bench_function("scan_bytes", |b| b.iter(|| scan_all(d, docs)));
@@ -109,6 +125,7 @@ fn detect_secrets_comparison(d: &Detector, corpus: &Corpus) {
         (dir.join("responses.jsonl"), corpus.json.concat()),
         (dir.join("pages.html"), corpus.html.concat()),
         (dir.join("app.log"), corpus.logs.concat()),
+        (dir.join("app.jsonl"), corpus.json_logs.concat()),
     ];
     for (p, b) in &files {
         if std::fs::write(p, b).is_err() {
@@ -132,14 +149,15 @@ fn detect_secrets_comparison(d: &Detector, corpus: &Corpus) {
     let _ = std::fs::remove_dir_all(&dir);
     match out {
         Ok(o) if o.status.success() => {
-            let docs: Vec<Vec<u8>> = corpus.json.iter().chain(&corpus.html).chain(&corpus.logs).cloned().collect();
+            let docs: Vec<Vec<u8>> =
+                corpus.json.iter().chain(&corpus.html).chain(&corpus.logs).chain(&corpus.json_logs).cloned().collect();
             let (our_wall, _, our_cpu) = mbps(d, &docs);
             let their_cpu = String::from_utf8_lossy(&o.stderr).lines().rev().find_map(|l| {
                 let mut it = l.strip_prefix("cpu ")?.split_whitespace().map(|x| x.parse::<f64>().ok());
                 Some(it.next()?? + it.next()??)
             });
             let mb = bytes as f64 / 1e6;
-            println!("detect-secrets on the same {mb:.1} MB (three files, one process, incl. Python start-up):");
+            println!("detect-secrets on the same {mb:.1} MB (four files, one process, incl. Python start-up):");
             println!(
                 "  wall {:.2}s = {:.3} MB/s; leakprobe-detect wall {our_wall:.1} MB/s -> ratio {:.0}x",
                 wall.as_secs_f64(),
@@ -172,9 +190,12 @@ fn main() {
 
     println!("\n== leakprobe-detect throughput (single thread, best of 5) ==");
     println!("{:<24} {:>9} {:>13} {:>17} {:>9}", "path", "size", "wall MB/s", "MB per CPU-second", "findings");
-    for (name, docs) in
-        [("json  (API responses)", &corpus.json), ("html  (pages)", &corpus.html), ("text  (log chunks)", &corpus.logs)]
-    {
+    for (name, docs) in [
+        ("json  (API responses)", &corpus.json),
+        ("html  (pages)", &corpus.html),
+        ("text  (log chunks)", &corpus.logs),
+        ("jsonl (JSON log chunks)", &corpus.json_logs),
+    ] {
         let (m, found, cpu) = mbps(&d, docs);
         let cpu = cpu.map_or("n/a".to_string(), |c| format!("{c:.1}"));
         println!("{name:<24} {:>6.1} MB {m:>13.1} {cpu:>17} {found:>9}", total(docs) as f64 / 1e6);

@@ -128,6 +128,12 @@ impl Context {
 
     /// +1 when a word for `kind` precedes `start`, -1 when only a word against it does.
     pub fn adjust(&self, bytes: &[u8], start: usize, kind: PiiType) -> i8 {
+        self.words(bytes, start).adjust(kind)
+    }
+
+    /// The words in the window before `start`, for every kind at once: a digit token is weighed
+    /// as several kinds in turn, and the window is read once.
+    pub fn words(&self, bytes: &[u8], start: usize) -> Words {
         let from = start.saturating_sub(WINDOW);
         let window = &bytes[from..start];
         let (mut pos, mut neg) = (0u32, 0u32);
@@ -142,9 +148,23 @@ impl Context {
             pos |= raises.iter().fold(0, |a, k| a | bit(*k));
             neg |= lowers.iter().fold(0, |a, k| a | bit(*k));
         }
-        if pos & bit(kind) != 0 {
+        Words { pos, neg }
+    }
+}
+
+/// Which kinds the words before a position raise and lower.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Words {
+    pos: u32,
+    neg: u32,
+}
+
+impl Words {
+    /// +1 when a word for `kind` was there, -1 when only a word against it was.
+    pub fn adjust(self, kind: PiiType) -> i8 {
+        if self.pos & bit(kind) != 0 {
             1
-        } else if neg & bit(kind) != 0 {
+        } else if self.neg & bit(kind) != 0 {
             -1
         } else {
             0

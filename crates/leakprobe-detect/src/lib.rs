@@ -15,12 +15,14 @@
 //!
 //! # How it works
 //!
-//! One pass per family, each costing little per byte and nothing per extra pattern:
-//! `memchr` finds `@` for e-mails; one Aho-Corasick automaton finds the literal prefixes of every
-//! fixed-format secret and hash plus street-address cues (`secrets.rs`, `person.rs`); a
-//! tokenizer reads digit groups for cards, SSNs, phones, IPs, IBANs and ids (`numeric.rs`). Each
-//! candidate is then validated (Luhn and issuer ranges, SSN rules, mod-97, numbering plans, TLDs,
-//! JWT decoding, entropy) and weighed by the words before it (`context.rs`). JSON bodies are also
+//! One pass per family, each skipping with SIMD or eight bytes at a time over text that cannot
+//! start a match, and costing nothing per extra pattern: `memchr` finds `@` for e-mails; one
+//! packed (Teddy) literal search finds the prefixes of every fixed-format secret and hash plus
+//! street-address cues (`secrets.rs`, `person.rs`, `literals.rs`), another the starts of
+//! `password = …`-style keywords; a SWAR tokenizer reads digit groups for cards, SSNs, phones,
+//! IPs, IBANs and ids (`numeric.rs`) and skips hex digests and UUIDs whole. Each candidate is then
+//! validated (Luhn and issuer ranges, SSN rules, mod-97, numbering plans, TLDs, JWT decoding,
+//! entropy) and weighed by the words before it (`context.rs`, read once per candidate). JSON bodies are also
 //! walked (`json.rs`) so every match gets its key path, the key raises or drops it, and keys
 //! such as `ssn` or `password` find values that would be too ambiguous alone.
 //!
@@ -29,7 +31,7 @@
 //! and up.
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, StartKind};
 use serde::{Deserialize, Serialize};
 
 mod card;
@@ -39,6 +41,7 @@ mod email;
 mod iban;
 mod ip;
 mod json;
+mod literals;
 mod national;
 mod numeric;
 mod person;
@@ -56,6 +59,7 @@ pub fn is_directory_path(value: &str) -> bool {
 }
 
 use json::KeyClass;
+use literals::Literals;
 use secrets::Found;
 
 /// The kinds of data the detector recognises; serialised names are the report contract's.
@@ -196,13 +200,18 @@ pub const MAX_JSON_DEPTH: usize = json::MAX_DEPTH;
 /// Compiled automata and tables; build once, share everywhere (`Send + Sync`).
 pub struct Detector {
     /// Case-sensitive literals: secret prefixes, hash schemes, street and name cues.
-    anchors: AhoCorasick,
+    anchors: Literals,
     /// The same without the name cues (`name:`, `Dear `), which JSON ignores: every `"name"` key
     /// would otherwise be a candidate to verify.
-    json_anchors: AhoCorasick,
+    json_anchors: Literals,
     hits: Vec<Hit>,
-    /// Case-insensitive identifier fragments for `name = value` secrets in free text.
+    /// Case-insensitive identifier fragments for `name = value` secrets in free text, run
+    /// anchored where `keyword_starts` found a keyword's first two letters.
     keywords: AhoCorasick,
+    /// Every case spelling of the keywords' two-letter starts. Case-insensitive automata get no
+    /// prefilter, so running `keywords` unanchored steps it through every byte; this one is a
+    /// SIMD literal search.
+    keyword_starts: Literals,
     context: context::Context,
     tlds: email::Tlds,
 }
@@ -210,6 +219,25 @@ pub struct Detector {
 /// Identifier fragments that start a `keyword = value` check in free text; `passport` is here
 /// because its numbers have no structure to find them by.
 const KEYWORDS: &[&str] = &["pass", "pwd", "secret", "token", "key", "passport"];
+
+/// The three-letter starts of [`KEYWORDS`] in every case: rarer in text than two letters, so the
+/// literal search stops less often.
+fn keyword_starts() -> Vec<[u8; 3]> {
+    let mut out: Vec<[u8; 3]> = Vec::new();
+    for k in KEYWORDS {
+        for case in 0..8 {
+            let mut s = [0u8; 3];
+            for (i, c) in s.iter_mut().enumerate() {
+                let b = k.as_bytes()[i];
+                *c = if (case >> i) & 1 == 1 { b.to_ascii_uppercase() } else { b };
+            }
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+    }
+    out
+}
 
 impl Default for Detector {
     fn default() -> Self {
@@ -232,17 +260,25 @@ impl Detector {
             hits.push(Hit::Cue(*c));
         }
         let json_literals = hits.iter().filter(|h| !matches!(h, Hit::Cue(person::Cue::Name))).count();
-        let build = |lits: &[&str]| AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostLongest).build(lits);
-        #[allow(clippy::unwrap_used)] // constant patterns
-        let (anchors, json_anchors) = (build(&literals).unwrap(), build(&literals[..json_literals]).unwrap());
+        let (anchors, json_anchors) = (Literals::new(&literals), Literals::new(&literals[..json_literals]));
         #[allow(clippy::unwrap_used)] // constant patterns
         let keywords = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
+            .start_kind(StartKind::Anchored)
             .build(KEYWORDS)
             .unwrap();
+        let keyword_starts = Literals::new(&keyword_starts());
         phone::warm_up();
-        Self { anchors, json_anchors, hits, keywords, context: context::Context::new(), tlds: email::Tlds::new() }
+        Self {
+            anchors,
+            json_anchors,
+            hits,
+            keywords,
+            keyword_starts,
+            context: context::Context::new(),
+            tlds: email::Tlds::new(),
+        }
     }
 
     /// Scans text; JSON text is walked as JSON (see [`Detector::scan_bytes`]).
@@ -298,7 +334,7 @@ impl Detector {
             out.extend(found);
         }
         if text_mode {
-            for m in self.keywords.find_iter(bytes) {
+            for m in self.keyword_hits(bytes) {
                 if m.pattern().as_usize() == KEYWORDS.len() - 1 {
                     out.extend(passport(bytes, m.end()));
                     continue;
@@ -313,6 +349,28 @@ impl Detector {
             }
         }
         numeric::scan(bytes, &self.context, out);
+    }
+
+    /// The keywords' leftmost-longest, non-overlapping matches, as an unanchored search would
+    /// report them: at each possible start after the previous match, the longest keyword there.
+    /// The literal search reports non-overlapping starts, so a start hidden inside a reported one
+    /// (`pasecret`, `tokey`) begins at one of its next two bytes, which are tried too.
+    fn keyword_hits(&self, bytes: &[u8]) -> Vec<aho_corasick::Match> {
+        let mut out = Vec::new();
+        let mut next = 0;
+        for s in self.keyword_starts.find_iter(bytes) {
+            for q in s.start()..s.end() {
+                let first = bytes[q].to_ascii_lowercase();
+                if q < next || (q > s.start() && !KEYWORDS.iter().any(|k| k.as_bytes()[0] == first)) {
+                    continue;
+                }
+                if let Some(m) = self.keywords.find(Input::new(bytes).range(q..).anchored(Anchored::Yes)) {
+                    next = m.end();
+                    out.push(m);
+                }
+            }
+        }
+        out
     }
 
     /// Whether a fixed secret or hash format occurs in `value`.
@@ -561,6 +619,24 @@ mod tests {
         d.scan_text(s).into_iter().filter(|m| m.confidence >= Confidence::Medium).map(|m| (m.kind, m.value)).collect()
     }
 
+    /// The keyword search finds what an unanchored case-insensitive automaton finds, keywords
+    /// that overlap a reported three-letter start included.
+    #[test]
+    fn keyword_hits_match_the_automaton() {
+        let d = Detector::new();
+        let text = b"PASSPORT pass=1 pasecret Secret_Token apikey pwdKEY tokenized passpass tokey PaSsWoRd sesecret";
+        let fast: Vec<_> = d.keyword_hits(text).iter().map(|m| (m.start(), m.end())).collect();
+        #[allow(clippy::unwrap_used)] // constant patterns
+        let unanchored = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(KEYWORDS)
+            .unwrap();
+        let slow: Vec<_> = unanchored.find_iter(text).map(|m| (m.start(), m.end())).collect();
+        assert_eq!(fast, slow);
+        assert_eq!(fast.len(), 14, "{fast:?}");
+    }
+
     #[test]
     fn detector_is_send_sync() {
         fn assert<T: Send + Sync>() {}
@@ -576,6 +652,32 @@ mod tests {
         assert!(kinds(&d, "4.539578763621486e+15").is_empty());
         assert!(kinds(&d, "sha 9f4539578763621486ab").is_empty());
         assert!(kinds(&d, "run 45395787636214860012").is_empty());
+    }
+
+    /// A digit run glued to a letter or `_` is part of an identifier however PII-like the digits
+    /// and the words before them; the same digits standing alone are still found.
+    #[test]
+    fn digits_glued_to_letters_are_identifiers() {
+        let d = Detector::new();
+        for glued in [
+            "ssn 536228410a",
+            "card 4539578763621486f00d",
+            "call 07911123456abc",
+            "tel 4155552671_x",
+            "ssn 536-22-8410x",
+            "ip 81.2.69.160z",
+        ] {
+            assert!(kinds(&d, glued).is_empty(), "{glued}: {:?}", kinds(&d, glued));
+        }
+        for (alone, kind) in [
+            ("ssn 536228410 ok", PiiType::Ssn),
+            ("card 4539578763621486 ok", PiiType::CreditCard),
+            ("call 07911123456 ok", PiiType::Phone),
+            ("ssn 536-22-8410 ok", PiiType::Ssn),
+            ("ip 81.2.69.160 ok", PiiType::IpAddress),
+        ] {
+            assert_eq!(kinds(&d, alone).iter().map(|k| k.0).collect::<Vec<_>>(), vec![kind], "{alone}");
+        }
     }
 
     #[test]

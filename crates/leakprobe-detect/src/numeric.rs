@@ -139,23 +139,28 @@ fn word8(bytes: &[u8], i: usize) -> [u8; 8] {
     w
 }
 
-/// Whether any of eight bytes is a digit, `+` or `(` (SWAR: a byte is below `n` after the
-/// subtraction borrows into its top bit; exact for existence when `n <= 128`).
-fn may_start(w: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH != 0;
+/// Which of eight bytes may be a digit, `+` or `(` (SWAR: a byte is below `n` after the
+/// subtraction borrows into its top bit). Borrows can flag bytes above a flagged one, never
+/// below: non-zero exactly when one of the bytes is, and the lowest flag is exact.
+fn may_start(w: u64) -> u64 {
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH;
     below(w ^ (ONES * u64::from(b'0')), 10)
-        || below(w ^ (ONES * u64::from(b'+')), 1)
-        || below(w ^ (ONES * u64::from(b'(')), 1)
+        | below(w ^ (ONES * u64::from(b'+')), 1)
+        | below(w ^ (ONES * u64::from(b'(')), 1)
 }
 
 pub(crate) fn scan(bytes: &[u8], ctx: &Context, out: &mut Vec<Found>) {
     let n = bytes.len();
     let mut i = 0;
     while i < n {
-        // The hot loop: most bytes are letters and punctuation; skip them eight at a time.
-        while i + 8 <= n && !may_start(u64::from_le_bytes(word8(bytes, i))) {
+        // The hot loop: most bytes are letters and punctuation; skip them eight at a time, then
+        // straight to the first byte that may start a token.
+        while i + 8 <= n {
+            let m = may_start(u64::from_le_bytes(word8(bytes, i)));
+            if m != 0 {
+                i += (m.trailing_zeros() / 8) as usize;
+                break;
+            }
             i += 8;
         }
         while i < n && !STARTS[bytes[i] as usize] {
@@ -185,6 +190,14 @@ pub(crate) fn scan(bytes: &[u8], ctx: &Context, out: &mut Vec<Found>) {
         if i >= 2 && matches!(bytes[i - 1], b'-' | b'.') && word(bytes[i - 2]) {
             i = skip_word(bytes, i).max(i + 1);
             continue;
+        }
+        // Hex digests and UUIDs: digits glued to a letter are an identifier, whatever follows.
+        if c.is_ascii_digit() {
+            let run = i + bytes[i..].iter().position(|b| !b.is_ascii_digit()).unwrap_or(n - i);
+            if run < n && word(bytes[run]) {
+                i = skip_word(bytes, run).max(i + 1);
+                continue;
+            }
         }
         let t = read(bytes, i);
         let after = bytes.get(t.end).copied();
@@ -232,11 +245,41 @@ pub(crate) fn scan(bytes: &[u8], ctx: &Context, out: &mut Vec<Found>) {
     }
 }
 
+/// The end of the identifier (word characters and `-`) at `i`. Hex digests, UUIDs and trace ids
+/// are long, so eight bytes are classified at a time.
 fn skip_word(bytes: &[u8], mut i: usize) -> usize {
+    while i + 8 <= bytes.len() {
+        let other = !word_or_dash8(u64::from_le_bytes(word8(bytes, i))) & HIGH;
+        if other != 0 {
+            return i + (other.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
     while i < bytes.len() && (word(bytes[i]) || bytes[i] == b'-') {
         i += 1;
     }
     i
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The top bit of each byte of `w` that is `[0-9A-Za-z_-]` (SWAR: per-byte comparisons on the
+/// low seven bits cannot borrow across bytes; bytes with the top bit set are never word bytes).
+fn word_or_dash8(w: u64) -> u64 {
+    const LOW: u64 = !HIGH;
+    let x = w & LOW;
+    let at_least = |lo: u8| (x | HIGH).wrapping_sub(ONES * u64::from(lo)) & HIGH;
+    let at_most = |hi: u8| ((ONES * u64::from(hi)) | HIGH).wrapping_sub(x) & HIGH;
+    let folded = x | (ONES * 0x20);
+    let alpha = ((folded | HIGH).wrapping_sub(ONES * u64::from(b'a')) & HIGH)
+        & (((ONES * u64::from(b'z')) | HIGH).wrapping_sub(folded) & HIGH);
+    let digit = at_least(b'0') & at_most(b'9');
+    let is = |c: u8| {
+        let y = x ^ (ONES * u64::from(c));
+        !((y & LOW).wrapping_add(LOW) | y) & HIGH
+    };
+    (alpha | digit | is(b'_') | is(b'-')) & !w & HIGH
 }
 
 /// IBANs (`DE89…`) and UK NINOs (`AB123456C`): two capitals glued to digits at `i`.
@@ -272,7 +315,9 @@ fn classify(bytes: &[u8], t: &Tok, ctx: &Context, out: &mut Vec<Found>) -> bool 
     let nd = t.nd;
     let text = &bytes[t.start..t.end];
     let span = t.start..t.end;
-    let adj = |kind| ctx.adjust(bytes, t.start, kind);
+    // Read once, on the first kind that asks: most tokens are settled by shape alone.
+    let words = std::cell::OnceCell::new();
+    let adj = |kind| words.get_or_init(|| ctx.words(bytes, t.start)).adjust(kind);
     let plain = !t.plus && !t.paren;
 
     // Dates: a date of birth only with a word like "born" or "dob" before it.
@@ -375,15 +420,15 @@ fn classify(bytes: &[u8], t: &Tok, ctx: &Context, out: &mut Vec<Found>) -> bool 
         out.push((span, PiiType::NationalId, Confidence::Medium, Some("ca_sin")));
         return true;
     }
-    phone_candidate(bytes, t, ctx, out)
+    phone_candidate(bytes, t, adj, out)
 }
 
-fn phone_candidate(bytes: &[u8], t: &Tok, ctx: &Context, out: &mut Vec<Found>) -> bool {
+fn phone_candidate(bytes: &[u8], t: &Tok, adj: impl Fn(PiiType) -> i8, out: &mut Vec<Found>) -> bool {
     if !(7..=15).contains(&t.nd) {
         return false;
     }
     let groups = t.groups();
-    let a = ctx.adjust(bytes, t.start, PiiType::Phone);
+    let a = adj(PiiType::Phone);
     let formatted = t.plus || t.paren || (t.ng >= 2 && groups[1..].iter().all(|g| *g >= 2));
     // Unformatted digit runs are ids and timestamps far more often than phones; the exception is
     // a national number with its trunk 0 (`07911123456`, `015112345678`), which ids, epoch
@@ -418,7 +463,23 @@ fn phone_candidate(bytes: &[u8], t: &Tok, ctx: &Context, out: &mut Vec<Found>) -
 
 #[cfg(test)]
 mod tests {
-    use super::{may_start, STARTS};
+    use super::{may_start, word, word_or_dash8, HIGH, STARTS};
+
+    /// The eight-byte identifier test agrees with the byte test for every byte value in every
+    /// lane, whatever the other lanes hold.
+    #[test]
+    fn swar_word_matches_the_byte_test() {
+        for fill in [b'a', b'-', b' ', 0xff, b'0', b'Z'] {
+            for lane in 0..8 {
+                for b in 0..=255u8 {
+                    let mut w = [fill; 8];
+                    w[lane] = b;
+                    let got = word_or_dash8(u64::from_le_bytes(w)) & (HIGH & (0xff << (lane * 8))) != 0;
+                    assert_eq!(got, word(b) || b == b'-', "byte {b:#x} in lane {lane} among {fill:#x}");
+                }
+            }
+        }
+    }
 
     /// The eight-byte skip agrees with the table for every byte value in every lane.
     #[test]
@@ -427,7 +488,14 @@ mod tests {
             for b in 0..=255u8 {
                 let mut w = [b'a'; 8];
                 w[lane] = b;
-                assert_eq!(may_start(u64::from_le_bytes(w)), STARTS[b as usize], "byte {b:#x} in lane {lane}");
+                assert_eq!(may_start(u64::from_le_bytes(w)) != 0, STARTS[b as usize], "byte {b:#x} in lane {lane}");
+                // Whatever the bytes above it, the lowest flag is the first start byte.
+                let mut w = [b'7'; 8];
+                w[..lane].fill(b'a');
+                w[lane] = b;
+                let first = if STARTS[b as usize] { lane } else { lane + 1 };
+                let m = may_start(u64::from_le_bytes(w));
+                assert_eq!((m.trailing_zeros() / 8) as usize, first.min(8), "byte {b:#x} in lane {lane}");
             }
         }
     }

@@ -183,6 +183,32 @@ pub fn log_line(r: &mut Rng) -> String {
     }
 }
 
+/// One structured (JSON) log line, as services ship them to a log store; about one in 200 leaks
+/// something.
+pub fn json_log_line(r: &mut Rng) -> String {
+    let ts = r.ts();
+    let level = r.pick(&["INFO", "INFO", "INFO", "DEBUG", "WARN"]);
+    let head = format!(
+        "{{\"ts\":\"{ts}\",\"level\":\"{level}\",\"logger\":\"{}\",\"request_id\":\"{}\",\"trace_id\":\"{}\"",
+        r.pick(WORDS),
+        r.uuid(),
+        r.hex(32)
+    );
+    let body = match r.below(200) {
+        0 => format!(",\"msg\":\"login ok\",\"user\":\"{}\",\"client_ip\":\"81.{}.{}.{}\"", email(r), r.below(256), r.below(256), 1 + r.below(254)),
+        1 => format!(",\"msg\":\"charge\",\"card\":\"{}\",\"amount\":{}.00", luhn_card(r), r.below(500)),
+        2 => format!(",\"msg\":\"kyc check\",\"applicant\":{{\"ssn\":\"{}\",\"status\":\"pending\"}}", ssn(r)),
+        3 => format!(",\"msg\":\"config loaded\",\"env\":\"AWS_ACCESS_KEY_ID=AKIA{}\"", r.alnum(16).to_uppercase().replace(['0', '1', '8', '9'], "Q")),
+        _ => format!(
+            ",\"msg\":\"{} {} {}\",\"method\":\"{}\",\"path\":\"/api/v{}/{}/{}\",\"status\":{},\"duration_ms\":{}.{},\"bytes\":{},\"user_id\":{},\"version\":\"{}.{}.{}\"",
+            r.pick(WORDS), r.pick(WORDS), r.pick(WORDS), r.pick(&["GET", "GET", "POST", "PUT"]), 1 + r.below(3),
+            r.pick(&["orders", "users", "carts", "invoices"]), r.digits(7), r.pick(&["200", "200", "201", "404", "500"]),
+            r.below(2000), r.below(1000), r.below(1_000_000), r.below(10_000_000), r.below(5), r.below(20), r.below(100)
+        ),
+    };
+    format!("{head}{body}}}\n")
+}
+
 /// About `bytes` of output from `f`, deterministically.
 pub fn corpus(seed: u64, bytes: usize, mut f: impl FnMut(&mut Rng) -> String) -> Vec<u8> {
     let mut r = Rng::new(seed);
