@@ -37,7 +37,8 @@ class Sink:
 def authenticator(user: str, password: str):
     def check(server, session, envelope, mechanism, auth_data):
         ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == user and auth_data.password.decode() == password
-        return AuthResult(success=ok)
+        # handled=False: aiosmtpd itself answers 235 or 535.
+        return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
     return check
 
