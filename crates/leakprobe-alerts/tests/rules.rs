@@ -212,7 +212,7 @@ fn a_failed_scan_alerts_once_until_a_scan_succeeds() {
 
 #[test]
 fn rules_are_validated_and_round_trip() {
-    let bad = |json: &str| validate(&serde_json::from_str::<Vec<Rule>>(json).expect("parses")).unwrap_err();
+    let bad = |json: &str| validate(&serde_json::from_str::<Vec<Rule>>(json).expect("parses")).expect_err("rejected");
     assert_eq!(bad(r#"[{"when": "grade_below", "grade": "F"}]"#), RuleError::NothingBelowF);
     assert_eq!(bad(r#"[{"when": "score_drop", "points": 0}]"#), RuleError::ScoreDropRange(0));
     assert_eq!(bad(r#"[{"when": "score_drop", "points": 101}]"#), RuleError::ScoreDropRange(101));
