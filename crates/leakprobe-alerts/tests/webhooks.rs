@@ -33,10 +33,11 @@ struct Reply {
     status: u16,
     body: String,
     delay: Duration,
+    retry_after: Option<&'static str>,
 }
 
 fn reply(status: u16) -> Reply {
-    Reply { status, body: String::new(), delay: Duration::ZERO }
+    Reply { status, body: String::new(), delay: Duration::ZERO, retry_after: None }
 }
 
 #[derive(Clone, Default)]
@@ -68,7 +69,12 @@ impl Receiver {
     }
 }
 
-async fn handle(State(rx): State<Receiver>, uri: Uri, headers: HeaderMap, body: Bytes) -> (StatusCode, String) {
+async fn handle(
+    State(rx): State<Receiver>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, HeaderMap, String) {
     let signature_ok = verify(KEY.as_bytes(), &headers, &body);
     rx.received.lock().expect("lock").push(Received {
         at: Instant::now(),
@@ -78,14 +84,18 @@ async fn handle(State(rx): State<Receiver>, uri: Uri, headers: HeaderMap, body: 
         signature_ok,
     });
     if rx.key.is_some() && !signature_ok {
-        return (StatusCode::UNAUTHORIZED, "bad signature".into());
+        return (StatusCode::UNAUTHORIZED, HeaderMap::new(), "bad signature".into());
     }
     if rx.echo_path {
-        return (StatusCode::NOT_FOUND, format!("no route for {}", uri.path()));
+        return (StatusCode::NOT_FOUND, HeaderMap::new(), format!("no route for {}", uri.path()));
     }
     let next = rx.script.lock().expect("lock").pop_front().unwrap_or_else(|| Reply { body: "ok".into(), ..reply(200) });
     tokio::time::sleep(next.delay).await;
-    (StatusCode::from_u16(next.status).expect("status"), next.body)
+    let mut answer = HeaderMap::new();
+    if let Some(seconds) = next.retry_after {
+        answer.insert("retry-after", seconds.parse().expect("header"));
+    }
+    (StatusCode::from_u16(next.status).expect("status"), answer, next.body)
 }
 
 /// What a receiver does with the documented scheme: HMAC-SHA256 over `<timestamp>.<body>`,
@@ -371,4 +381,29 @@ async fn a_test_message_reaches_both_http_channels() {
     assert_eq!(hook["events"], serde_json::json!([]));
     let slack: Value = serde_json::from_slice(&got[1].body).expect("json");
     assert_eq!(slack["blocks"][0]["text"]["text"], "leakprobe: test message");
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured_on_429() {
+    let limited = Reply { body: "rate_limited".into(), retry_after: Some("1"), ..reply(429) };
+    let (base, rx) = Receiver::scripted([limited]).start().await;
+    // The answer's Retry-After (1 s) outweighs the 100 ms back-off.
+    let delivery =
+        Notifier::new(fast(2)).expect("notifier").deliver(&slack(format!("{base}/s/T/B/C")), &notice()).await;
+    assert!(delivery.ok, "{delivery:?}");
+    let got = rx.received();
+    assert_eq!(got.len(), 2);
+    assert!(got[1].at - got[0].at >= Duration::from_millis(950), "{:?}", got[1].at - got[0].at);
+}
+
+/// The server spawns deliveries on its runtime: the future must be `Send`.
+#[test]
+fn a_delivery_can_be_spawned() {
+    fn spawnable<T: Send + 'static>(_: &T) {}
+    let notifier = Notifier::new(Options::default()).expect("notifier");
+    let fut = async move {
+        let channel = slack("https://hooks.slack.test/services/T/B/C".into());
+        notifier.deliver(&channel, &Notice::test()).await
+    };
+    spawnable(&fut);
 }
