@@ -29,6 +29,9 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// The shortest HMAC key a webhook accepts.
+const MIN_KEY_CHARS: usize = 16;
+
 /// One destination for alerts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -93,6 +96,8 @@ pub enum ChannelError {
     BadAddress(String),
     #[error("root certificate is not a PEM certificate")]
     BadCertificate,
+    #[error("webhook secret must be at least {MIN_KEY_CHARS} characters (a short key is guessed offline from one signed request)")]
+    ShortKey,
     #[error("SMTP username and password go together")]
     HalfCredentials,
 }
@@ -123,8 +128,8 @@ impl Channel {
             Channel::Slack { webhook_url } => http_url(webhook_url, "Slack webhook").map(drop),
             Channel::Webhook { url, secret } => {
                 http_url(url, "webhook")?;
-                if secret.expose().is_empty() {
-                    return Err(ChannelError::Empty("webhook secret"));
+                if secret.expose().chars().count() < MIN_KEY_CHARS {
+                    return Err(ChannelError::ShortKey);
                 }
                 Ok(())
             }

@@ -272,12 +272,12 @@ async fn webhook_signature_verifies_with_the_shared_key_and_tampering_breaks_it(
     assert!(!verify(b"another key", &got.headers, &got.body));
 
     // A sender with the wrong key is refused (401): a 4xx is final, not retried.
-    let wrong = notifier.deliver(&webhook(format!("{base}/hooks/leakprobe"), "not-the-key"), &notice()).await;
+    let wrong = notifier.deliver(&webhook(format!("{base}/hooks/leakprobe"), "not-the-shared-key"), &notice()).await;
     assert!(!wrong.ok);
     assert_eq!((wrong.status, wrong.attempts), (Some(401), 1));
     assert_eq!(rx.received().len(), 2);
     let error = wrong.error.expect("error");
-    assert!(error.contains("401") && !error.contains("not-the-key"), "{error}");
+    assert!(error.contains("401") && !error.contains("not-the-shared-key"), "{error}");
 }
 
 #[tokio::test]
@@ -352,13 +352,13 @@ async fn secrets_stay_out_of_errors_and_debug_output() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         listener.local_addr().expect("addr").port()
     };
-    let channel = webhook(format!("http://127.0.0.1:{closed}/hooks/TOKEN-1a2b?sig=TOKEN-3c4d"), "KEY-5e6f");
+    let channel = webhook(format!("http://127.0.0.1:{closed}/hooks/TOKEN-1a2b?sig=TOKEN-3c4d"), "KEY-5e6f-0000-0000");
     let delivery = notifier.deliver(&channel, &notice()).await;
     assert_eq!((delivery.ok, delivery.status, delivery.attempts), (false, None, 2));
     let error = delivery.error.expect("error");
-    assert!(!error.contains("TOKEN") && !error.contains("KEY-5e6f") && !error.contains("/hooks"), "{error}");
+    assert!(!error.contains("TOKEN") && !error.contains("KEY-5e6f-0000-0000") && !error.contains("/hooks"), "{error}");
     let shown = format!("{channel:?} {}", channel.describe());
-    assert!(!shown.contains("TOKEN") && !shown.contains("KEY-5e6f"), "{shown}");
+    assert!(!shown.contains("TOKEN") && !shown.contains("KEY-5e6f-0000-0000"), "{shown}");
     assert!(shown.contains(&format!("webhook http://127.0.0.1:{closed}")), "{shown}");
 
     // Plain http off loopback is refused before anything is sent.
