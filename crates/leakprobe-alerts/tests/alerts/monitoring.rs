@@ -1,7 +1,7 @@
 //! Rules over real reports: a Flask target (`tests/targets/monitor_toggle.py`) scanned by the engine
 //! while its leak is switched on and off, as a monitored target is between scheduled scans.
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -9,9 +9,7 @@ use leakprobe_alerts::{evaluate, EventKind, History, Notice, Outcome, Rule, Scan
 use leakprobe_engine::report::{Category, Report};
 use leakprobe_engine::{scan, NoProgress, ScanConfig};
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
-}
+use crate::{python, repo_root};
 
 struct Target {
     child: Child,
@@ -20,11 +18,8 @@ struct Target {
 
 impl Target {
     fn start(module: &str, env: &[(&str, &Path)]) -> Target {
-        let python = std::env::var_os("LEAKPROBE_PYTHON")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| repo_root().join(".venv/bin/python"));
         let dir = repo_root().join("tests/targets");
-        let mut child = Command::new(python)
+        let mut child = Command::new(python())
             .arg(dir.join("serve.py"))
             .arg(module)
             .envs(env.iter().copied())

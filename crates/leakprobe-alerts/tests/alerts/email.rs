@@ -2,7 +2,7 @@
 //! what arrives (recipients, subject, the findings), STARTTLS when the server offers it, login,
 //! and a wrong password that is final and not quoted back.
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -15,14 +15,7 @@ use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, 
 use serde_json::Value;
 use url::Url;
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
-}
-
-/// The venv's Python (created by `scripts/test.sh`), or `LEAKPROBE_PYTHON`.
-fn python() -> PathBuf {
-    std::env::var_os("LEAKPROBE_PYTHON").map(PathBuf::from).unwrap_or_else(|| repo_root().join(".venv/bin/python"))
-}
+use crate::{python, repo_root};
 
 /// The SMTP server, stopped when dropped; each message it receives arrives as a JSON line.
 struct Sink {
