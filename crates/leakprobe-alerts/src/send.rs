@@ -155,7 +155,8 @@ impl Notifier {
                         _ => backoff,
                     })
                     .notify(|f: &Failure, wait| {
-                        tracing::debug!(channel = channel.kind(), error = %f.message, ?wait, "alert delivery failed, retrying")
+                        let error = scrub(channel, f.message.clone());
+                        tracing::debug!(channel = channel.kind(), %error, ?wait, "alert delivery failed, retrying")
                     })
                     .await
             }

@@ -46,8 +46,8 @@ struct Receiver {
     script: Arc<Mutex<VecDeque<Reply>>>,
     /// When set, requests whose signature does not verify under it get 401.
     key: Option<&'static str>,
-    /// Answers 404 with the request's path in the body (as some servers do).
-    echo_path: bool,
+    /// Answers this status with the request's path in the body (as some servers do).
+    echo_path: Option<u16>,
 }
 
 impl Receiver {
@@ -86,8 +86,9 @@ async fn handle(
     if rx.key.is_some() && !signature_ok {
         return (StatusCode::UNAUTHORIZED, HeaderMap::new(), "bad signature".into());
     }
-    if rx.echo_path {
-        return (StatusCode::NOT_FOUND, HeaderMap::new(), format!("no route for {}", uri.path()));
+    if let Some(status) = rx.echo_path {
+        let status = StatusCode::from_u16(status).expect("status");
+        return (status, HeaderMap::new(), format!("no route for {}", uri.path()));
     }
     let next = rx.script.lock().expect("lock").pop_front().unwrap_or_else(|| Reply { body: "ok".into(), ..reply(200) });
     tokio::time::sleep(next.delay).await;
@@ -340,7 +341,7 @@ async fn a_timeout_is_retried() {
 #[tokio::test]
 async fn secrets_stay_out_of_errors_and_debug_output() {
     // A receiver that echoes the request path (the Slack token) in its 404 answer.
-    let (base, _rx) = Receiver { echo_path: true, ..Receiver::default() }.start().await;
+    let (base, _rx) = Receiver { echo_path: Some(404), ..Receiver::default() }.start().await;
     let channel = slack(format!("{base}/services/T0/B0/TOKEN-9f8e7d"));
     let notifier = Notifier::new(fast(1)).expect("notifier");
     let delivery = notifier.deliver(&channel, &notice()).await;
@@ -407,4 +408,36 @@ fn a_delivery_can_be_spawned() {
         notifier.deliver(&channel, &Notice::test()).await
     };
     spawnable(&fut);
+}
+
+/// The log lines of a delivery that is retried (debug) and fails (warn) name no secret either.
+#[tokio::test]
+async fn secrets_stay_out_of_the_logs() {
+    #[derive(Clone, Default)]
+    struct Log(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Log {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("lock").extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let log = Log::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let (base, rx) = Receiver { echo_path: Some(500), ..Receiver::default() }.start().await;
+    let channel = slack(format!("{base}/services/T0/B0/TOKEN-77aa"));
+    let delivery = Notifier::new(fast(1)).expect("notifier").deliver(&channel, &notice()).await;
+    assert_eq!((delivery.ok, delivery.attempts, rx.received().len()), (false, 2, 2));
+    let text = String::from_utf8(log.0.lock().expect("lock").clone()).expect("utf-8");
+    assert!(text.contains("retrying") && text.contains("alert not delivered"), "{text}");
+    assert!(text.contains("no route for ***") && !text.contains("TOKEN-77aa"), "{text}");
 }
