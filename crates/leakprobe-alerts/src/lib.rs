@@ -7,6 +7,25 @@
 //! [`Delivery`] and the keys it delivered. The settings page's "send a test message" is
 //! [`Notifier::send_test`].
 //!
+//! ## Delivery
+//! Every send is bounded: [`Options::timeout`] per attempt, at most [`Options::retries`] retries
+//! with exponential back-off (5xx, 429 with its `Retry-After`, timeouts, lost connections; never
+//! another 4xx or a permanent SMTP error), and at most 4 KiB of a receiver's answer read. No
+//! channel secret (a Slack webhook URL or its path, a webhook URL, an HMAC key, an SMTP password)
+//! appears in a [`Delivery`], an error or a log line.
+//!
+//! ## Webhook signatures
+//! The generic webhook's JSON body comes with `X-Leakprobe-Timestamp: <unix seconds>` and
+//! `X-Leakprobe-Signature: sha256=<hex HMAC-SHA256(key, "<timestamp>.<raw body>")>`. A receiver
+//! recomputes the HMAC, compares in constant time and refuses timestamps more than a few minutes
+//! old; `X-Leakprobe-Delivery` stays the same across the retries of one delivery. In Python:
+//!
+//! ```text
+//! expected = "sha256=" + hmac.new(key, ts.encode() + b"." + body, hashlib.sha256).hexdigest()
+//! ok = hmac.compare_digest(expected, signature) and abs(time.time() - int(ts)) < 300
+//! ```
+//!
+//! ## Rules
 //! ```
 //! use leakprobe_alerts::{evaluate, History, Outcome, Rule, Scan};
 //!

@@ -1,12 +1,7 @@
 //! Delivery: one message to one channel, bounded in time, size and retries, with a record of how it
 //! went for the server to store.
 //!
-//! The generic webhook is signed: `X-Leakprobe-Timestamp: <unix seconds>` and
-//! `X-Leakprobe-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`. A receiver
-//! recomputes the HMAC over the timestamp header, a dot and the raw body, compares in constant
-//! time, and rejects timestamps older than a few minutes (a replayed request keeps its old
-//! timestamp, and changing it breaks the signature). `X-Leakprobe-Delivery` is the same on every
-//! retry of one delivery, for receivers that drop duplicates.
+//! The webhook signature scheme receivers verify is documented in the crate overview.
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
