@@ -1,0 +1,112 @@
+//! Rules over real reports: a Flask target (`tests/targets/monitor_toggle.py`) scanned by the engine
+//! while its leak is switched on and off, as a monitored target is between scheduled scans.
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use leakprobe_alerts::{evaluate, EventKind, History, Notice, Outcome, Rule, Scan, TargetInfo};
+use leakprobe_engine::report::{Category, Report};
+use leakprobe_engine::{scan, NoProgress, ScanConfig};
+
+use crate::{python, repo_root};
+
+struct Target {
+    child: Child,
+    url: String,
+}
+
+impl Target {
+    fn start(module: &str, env: &[(&str, &Path)]) -> Target {
+        let dir = repo_root().join("tests/targets");
+        let mut child = Command::new(python())
+            .arg(dir.join("serve.py"))
+            .arg(module)
+            .envs(env.iter().copied())
+            .current_dir(&dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start target");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("first line");
+        let port: u16 = line.trim().strip_prefix("PORT ").and_then(|p| p.parse().ok()).expect("PORT line");
+        Target { child, url: format!("http://127.0.0.1:{port}") }
+    }
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn scan_once(url: &str) -> Report {
+    let mut config = ScanConfig::new(url).expect("config");
+    config.wordlist = false;
+    config.time_limit = Duration::from_secs(60);
+    scan(config, &NoProgress).await.expect("scan")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leak_switched_on_alerts_once_and_switched_off_is_reported_fixed() {
+    let nonce = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_nanos();
+    let flag = std::env::temp_dir().join(format!("leakprobe-alerts-leak-{}-{nonce}", std::process::id()));
+    let target = Target::start("monitor_toggle", &[("MONITOR_LEAK_FLAG", &flag)]);
+    let rules: Vec<Rule> = serde_json::from_str(
+        r#"[{"when": "new_finding", "category": "data_exposure", "notify_fixed": true},
+            {"when": "score_drop", "points": 10}, {"when": "scan_failed"}]"#,
+    )
+    .expect("rules");
+    let at = |id, report| Scan { target: "payroll", id, outcome: Outcome::Completed(report) };
+    let after = |previous| History { previous: Some(previous), previous_failed: false };
+
+    let clean = scan_once(&target.url).await;
+    assert!(evaluate(&rules, History::default(), at("1", &clean)).is_empty(), "a clean first scan is quiet");
+
+    std::fs::write(&flag, b"on").expect("switch the leak on");
+    let leaking = scan_once(&target.url).await;
+    let events = evaluate(&rules, after(&clean), at("2", &leaking));
+    let new: Vec<_> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::NewFinding { finding } => Some(finding),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(new.len(), 1, "one leak, one finding: {events:?}");
+    assert_eq!((new[0].check.as_str(), new[0].endpoint.as_str()), ("pii_in_response", "/api/users"));
+    assert_eq!(new[0].category, Category::DataExposure);
+    // A critical finding costs more than 10 points: the score rule fires on the same scan.
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert!(matches!(events[1].kind, EventKind::ScoreDrop { threshold: 10, .. }), "{events:?}");
+    assert!(events.iter().all(|e| e.key.ends_with("/2")), "keys name the scan the leak appeared in");
+    let notice = Notice::new(
+        TargetInfo { id: "payroll".into(), name: "Payroll".into(), url: target.url.clone() },
+        at("2", &leaking),
+        Some(&clean),
+        events.clone(),
+    );
+    assert_eq!(
+        notice.headline(),
+        format!("leakprobe: Payroll — 1 new finding, score −{}", clean.score - leaking.score)
+    );
+
+    // Still leaking at the next scan: nothing new, no alert.
+    let still = scan_once(&target.url).await;
+    assert!(evaluate(&rules, after(&leaking), at("3", &still)).is_empty());
+
+    std::fs::remove_file(&flag).expect("switch the leak off");
+    let fixed_scan = scan_once(&target.url).await;
+    let fixed = evaluate(&rules, after(&still), at("4", &fixed_scan));
+    let fixed_ids: Vec<&str> = fixed
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Fixed { finding } => Some(finding.id.as_str()),
+            _ => None,
+        })
+        .collect();
+    let new_ids: Vec<&str> = new.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(fixed_ids, new_ids, "what appeared is what is reported fixed: {fixed:?}");
+}
