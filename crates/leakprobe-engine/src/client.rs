@@ -587,14 +587,16 @@ impl Client {
 
     /// Fetches a document that is read whole once (an API description) under its own size limit
     /// `cap`, past the cache. The caller gets the whole body; the exchange log keeps only its head,
-    /// so a large spec is neither held nor analysed for the rest of the scan. Earlier answers of the
-    /// same path cut at the body cap stop counting as cut: the path has now been read under its own
-    /// limit, and a document past that limit is the caller's to report.
+    /// so a large spec is neither held nor analysed for the rest of the scan. When it answers,
+    /// earlier answers of the same path cut at the body cap stop counting as cut: the path has now
+    /// been read under its own limit, and a document past that limit is the caller's to report.
     pub async fn send_document(&self, probe: Probe, cap: usize) -> Result<Document, ScanError> {
         let url = self.resolve(&probe.target)?;
         self.guard(&probe, &url)?;
         let mut exchange = BODY_CAP.scope(cap, self.fetch_answer(probe, url.clone())).await?;
-        self.truncated.lock().unwrap_or_else(|p| p.into_inner()).remove(url.path());
+        if exchange.is_success() {
+            self.truncated.lock().unwrap_or_else(|p| p.into_inner()).remove(url.path());
+        }
         let cut = exchange.truncated;
         let body = std::mem::take(&mut exchange.body);
         // A copy, not a slice: a slice would keep the whole body alive.
