@@ -263,7 +263,9 @@ pub struct Client {
     throttled: AtomicBool,
     incomplete: Mutex<BTreeSet<String>>,
     timeouts: AtomicUsize,
-    truncated: AtomicUsize,
+    /// Bodies cut at the body cap, by path: a path whose document was then read under its own
+    /// limit ([`Client::send_document`]) is no longer a cut the report mentions.
+    truncated: Mutex<BTreeMap<String, usize>>,
     identities: std::sync::RwLock<Vec<Identity>>,
     /// Requests sent and refused per check (the check a request is sent for is the task-local of
     /// [`crate::schedule::run_as`]), for the scheduler's shares and the report's coverage.
@@ -380,7 +382,7 @@ impl Client {
             throttled: AtomicBool::new(false),
             incomplete: Mutex::new(BTreeSet::new()),
             timeouts: AtomicUsize::new(0),
-            truncated: AtomicUsize::new(0),
+            truncated: Mutex::new(BTreeMap::new()),
             identities: std::sync::RwLock::new(config.identities.clone()),
             by_check: Mutex::new(HashMap::new()),
             active: config.active,
@@ -583,6 +585,26 @@ impl Client {
         Ok(exchange.clone())
     }
 
+    /// Fetches a document that is read whole once (an API description) under its own size limit
+    /// `cap`, past the cache. The caller gets the whole body; the exchange log keeps only its head,
+    /// so a large spec is neither held nor analysed for the rest of the scan. When it answers,
+    /// earlier answers of the same path cut at the body cap stop counting as cut: the path has now
+    /// been read under its own limit, and a document past that limit is the caller's to report.
+    pub async fn send_document(&self, probe: Probe, cap: usize) -> Result<Document, ScanError> {
+        let url = self.resolve(&probe.target)?;
+        self.guard(&probe, &url)?;
+        let mut exchange = BODY_CAP.scope(cap, self.fetch_answer(probe, url.clone())).await?;
+        if exchange.is_success() {
+            self.truncated.lock().unwrap_or_else(|p| p.into_inner()).remove(url.path());
+        }
+        let cut = exchange.truncated;
+        let body = std::mem::take(&mut exchange.body);
+        // A copy, not a slice: a slice would keep the whole body alive.
+        exchange.body = Bytes::copy_from_slice(&body[..body.len().min(KEPT_HEAD)]);
+        exchange.truncated |= body.len() > KEPT_HEAD;
+        Ok(Document { exchange: self.record(exchange), body, cut })
+    }
+
     /// Sends a probe past the exchange cache: for answers that must be fresh (before/after
     /// comparisons, identity health). Still guarded, limited and recorded like any other request.
     pub async fn send_fresh(&self, probe: Probe) -> Result<Arc<Exchange>, ScanError> {
@@ -659,7 +681,7 @@ impl Client {
         if timeouts > 0 {
             reasons.push(format!("{timeouts} request(s) got no complete answer within the timeout"));
         }
-        let truncated = self.truncated.load(Ordering::Relaxed);
+        let truncated: usize = self.truncated.lock().unwrap_or_else(|p| p.into_inner()).values().sum();
         if truncated > 0 {
             reasons.push(format!("{truncated} response body(ies) cut at {} KiB", self.body_cap / 1024));
         }
@@ -696,6 +718,11 @@ impl Client {
     /// (a 401 to a request sent with its current credential), running its login flow once and
     /// sending the request again.
     async fn fetch(&self, probe: Probe, url: Url) -> Result<Arc<Exchange>, ScanError> {
+        Ok(self.record(self.fetch_answer(probe, url).await?))
+    }
+
+    /// [`Client::fetch`] without recording the final exchange.
+    async fn fetch_answer(&self, probe: Probe, url: Url) -> Result<Exchange, ScanError> {
         let mut attempt = 0;
         let mut renewable = self.renewable(&probe);
         let mut renewed: Option<(String, u64)> = None;
@@ -724,7 +751,7 @@ impl Client {
                     let wait = wait.min(MAX_RETRY_AFTER);
                     if wait >= self.time_left() {
                         self.mark_incomplete("the target asked to slow down beyond the time limit");
-                        return Ok(self.record(exchange));
+                        return Ok(exchange);
                     }
                     tracing::debug!(?wait, %status, "target asked to back off");
                     self.pause(wait);
@@ -732,7 +759,7 @@ impl Client {
                     continue;
                 }
             }
-            return Ok(self.record(exchange));
+            return Ok(exchange);
         }
     }
 
@@ -914,8 +941,14 @@ impl Client {
                 let answer = *answer;
                 if answer.truncated && cap < self.body_cap {
                     self.kept_head_only.fetch_add(1, Ordering::Relaxed);
-                } else if answer.truncated {
-                    self.truncated.fetch_add(1, Ordering::Relaxed);
+                } else if answer.truncated && BODY_CAP.try_with(|_| ()).is_err() {
+                    // (A document read under its own limit is reported by its reader.)
+                    *self
+                        .truncated
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .entry(url.path().to_string())
+                        .or_default() += 1;
                 }
                 match &answer.cut {
                     Some(Cut::Time) => {
@@ -969,6 +1002,16 @@ impl Client {
         );
         Ok(exchange)
     }
+}
+
+/// A document read by [`Client::send_document`].
+pub struct Document {
+    /// What the scan keeps: the answer with only the head of its body.
+    pub exchange: Arc<Exchange>,
+    /// The whole body, up to the document's limit.
+    pub body: Bytes,
+    /// The body was cut: past the document's limit, by time, or broken off.
+    pub cut: bool,
 }
 
 /// An answer's head and (possibly cut) body, as [`Client::read_answer`] read it.

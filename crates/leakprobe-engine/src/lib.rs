@@ -143,6 +143,8 @@ pub async fn scan(mut config: ScanConfig, progress: &dyn Progress) -> Result<Rep
     let last = |c: &&&'static checks::CheckInfo| checks::RUN_LAST.contains(&c.id);
     let active = CHECKS.iter().filter(selected).filter(|c| !last(c)).filter_map(|c| run_check(c));
     let mut hits: Vec<(&'static checks::CheckInfo, Hit)> = join_all(active).await.into_iter().flatten().collect();
+    let regranted = schedule::regrant(ctx_ref, &hits).await;
+    hits.extend(regranted);
     for check in CHECKS.iter().filter(selected).filter(last).filter_map(|c| run_check(c)) {
         hits.extend(check.await);
     }

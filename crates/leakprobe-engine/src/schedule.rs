@@ -9,6 +9,10 @@
 //! split of what was left when the checks started); a check that plans may take what it asks for
 //! out of the rest. So a large API cannot have its whole budget eaten by the first check that
 //! plans, and a small API is not held back by an even split it does not need.
+//!
+//! Floors kept for checks that then need little (or nothing: no identity, no spec) would be lost,
+//! so once every check has run, what is left of the budget is granted again ([`regrant`]) to the
+//! checks the budget cut, riskiest skipped work first, for the endpoints they did not get.
 pub mod risk;
 
 use std::cmp::Reverse;
@@ -16,11 +20,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 use std::sync::Mutex;
 
-use crate::checks::{CheckInfo, Runner, CHECKS};
+use futures::{FutureExt, StreamExt};
+
+use crate::checks::{CheckInfo, Hit, Runner, CHECKS};
 use crate::client::CheckTally;
 use crate::context::ScanContext;
 use crate::inventory::Endpoint;
 use crate::report::{CheckCoverage, Skipped};
+use crate::survey::SURVEY;
 
 tokio::task_local! {
     /// The check whose future is running: the client counts its requests against it.
@@ -87,6 +94,21 @@ struct State {
     settled: BTreeSet<&'static str>,
     /// Active checks that have finished: what they set aside and did not send is free again.
     finished: BTreeSet<&'static str>,
+    /// The check that ran each ledger's plans (a check may plan for another it reports for).
+    runners: BTreeMap<&'static str, &'static str>,
+    /// The round of [`regrant`] under way, if any.
+    regrant: Option<Round>,
+}
+
+/// One round of [`regrant`]: its checks share what was left as the first round shared the pool.
+#[derive(Debug, Default)]
+struct Round {
+    members: BTreeSet<&'static str>,
+    /// Members that have planned in this round.
+    planned: BTreeSet<&'static str>,
+    floor: usize,
+    /// Kept for the checks that run after every other and have not run yet.
+    held: usize,
 }
 
 /// The scheduler of one scan: endpoint risk, the checks' shares, and what each planned.
@@ -152,19 +174,105 @@ impl Schedule {
     fn grant(&self, check: &'static CheckInfo, wanted: usize, per_endpoint: usize, ctx: &ScanContext) -> usize {
         let mut state = self.state();
         let runner = current_check().unwrap_or(check.id);
-        state.settled.insert(runner);
-        let waiting = active_checks().saturating_sub(state.settled.len());
-        let floor = self.pool / (2 * active_checks().max(1));
+        // A phase before the checks (exercise, survey) plans for none of them: it takes no floor's
+        // place, and it has sent what it planned before any check plans.
+        if CHECKS.iter().any(|c| c.id == runner) {
+            state.settled.insert(runner);
+        }
+        let (floor, waiting, held) = match state.regrant.as_mut() {
+            Some(round) => {
+                round.planned.insert(runner);
+                (round.floor, round.members.len().saturating_sub(round.planned.len()), round.held)
+            }
+            None => (self.pool / (2 * active_checks().max(1)), active_checks().saturating_sub(state.settled.len()), 0),
+        };
         // What other checks set aside and have not sent yet is theirs.
         let outstanding: usize = state
             .ledgers
             .iter()
             .filter(|(id, _)| **id != check.id && !state.finished.contains(*id))
+            .filter(|(id, _)| {
+                CHECKS.iter().any(|c| c.id == **id) || state.regrant.as_ref().is_some_and(|r| r.members.contains(*id))
+            })
             .map(|(id, l)| l.reserved.saturating_sub(ctx.client.tally(id).sent))
             .sum();
-        let free = ctx.client.max_requests().saturating_sub(ctx.client.requests_sent()).saturating_sub(outstanding);
+        let free = ctx
+            .client
+            .max_requests()
+            .saturating_sub(ctx.client.requests_sent())
+            .saturating_sub(outstanding)
+            .saturating_sub(held);
         let available = free.saturating_sub(floor * waiting).max(floor.min(free));
         wanted.min(available / per_endpoint.max(1))
+    }
+
+    /// Starts a round of [`regrant`]: the checks that left endpoints unprobed for want of budget,
+    /// riskiest skipped endpoint first, share what the first round left. Empty when none did.
+    fn begin_round(&self, ctx: &ScanContext) -> Vec<&'static CheckInfo> {
+        let mut state = self.state();
+        let mut risk: BTreeMap<&'static str, u32> = BTreeMap::new();
+        for (id, ledger) in &state.ledgers {
+            let runner = state.runners.get(id).copied().unwrap_or(id);
+            for (template, reason) in &ledger.skipped {
+                if *reason == SkipReason::Budget {
+                    let weight = self.weights.get(template).copied().unwrap_or(0);
+                    let entry = risk.entry(runner).or_default();
+                    *entry = (*entry).max(weight);
+                }
+            }
+        }
+        let mut members: Vec<&'static CheckInfo> = CHECKS
+            .iter()
+            .copied()
+            .filter(|c| risk.contains_key(c.id) && state.finished.contains(c.id))
+            .filter(|c| matches!(c.runner, Runner::Active(_)) && !crate::checks::RUN_LAST.contains(&c.id))
+            .collect();
+        // Endpoints no request has read: the passive checks' skipped work, read by the survey's entry.
+        let passive = CHECKS.iter().any(|c| matches!(c.runner, Runner::Passive(_)) && ctx.config.runs(c.id));
+        let read = read_templates(ctx);
+        if let Some(weight) = unread(ctx, &read).map(|e| self.weights.get(&e.template).copied().unwrap_or(0)).max() {
+            if passive {
+                risk.insert(SURVEY.id, weight);
+                members.push(&SURVEY);
+            }
+        }
+        // Stable: equal risks keep the registry's order.
+        members.sort_by_key(|c| Reverse(risk[c.id]));
+        if members.is_empty() {
+            return members;
+        }
+        // What the first round set aside and did not send is free; what it keeps for the checks
+        // still to run after every other stays theirs.
+        let ids: BTreeSet<&'static str> = members.iter().map(|c| c.id).collect();
+        let State { ledgers, runners, .. } = &mut *state;
+        for (id, ledger) in ledgers.iter_mut() {
+            if runners.get(id).is_some_and(|r| ids.contains(r)) {
+                ledger.reserved = ctx.client.tally(id).sent;
+            }
+        }
+        let unsettled_last = CHECKS
+            .iter()
+            .filter(|c| crate::checks::RUN_LAST.contains(&c.id) && ctx.config.runs(c.id))
+            .filter(|c| !state.settled.contains(c.id))
+            .count();
+        let held = self.pool / (2 * active_checks().max(1)) * unsettled_last;
+        let free = ctx.client.max_requests().saturating_sub(ctx.client.requests_sent()).saturating_sub(held);
+        for id in &ids {
+            state.finished.remove(id);
+        }
+        state.regrant = Some(Round { floor: free / (2 * ids.len()), members: ids, planned: BTreeSet::new(), held });
+        members
+    }
+
+    fn end_round(&self) {
+        self.state().regrant = None;
+    }
+
+    /// During a round of [`regrant`], the endpoints `check` was already granted: it plans the rest.
+    fn granted_before(&self, check: &CheckInfo) -> Option<BTreeSet<String>> {
+        let state = self.state();
+        state.regrant.as_ref()?;
+        Some(state.ledgers.get(check.id).map(|l| l.granted.clone()).unwrap_or_default())
     }
 
     fn record(
@@ -176,6 +284,7 @@ impl Schedule {
         reason: SkipReason,
     ) {
         let mut state = self.state();
+        state.runners.insert(check.id, current_check().unwrap_or(check.id));
         let ledger = state.ledgers.entry(check.id).or_default();
         ledger.per_endpoint = ledger.per_endpoint.max(per_endpoint);
         ledger.reserved += granted * per_endpoint;
@@ -240,6 +349,64 @@ impl Schedule {
     }
 }
 
+/// Rounds of [`regrant`] at most: each hands on what the one before left unspent.
+const MAX_REGRANT_ROUNDS: usize = 3;
+
+/// Once every check has run: what is left of the budget goes to the checks it cut, riskiest
+/// skipped work first, for the endpoints they did not get (floors kept for checks that then spent
+/// little are otherwise lost). Each such check runs again; its repeats of earlier requests are
+/// answered from the client's cache. Returns the hits not already in `earlier`.
+pub async fn regrant(ctx: &ScanContext, earlier: &[(&'static CheckInfo, Hit)]) -> Vec<(&'static CheckInfo, Hit)> {
+    let key =
+        |check: &CheckInfo, h: &Hit| (check.id, h.method.clone(), h.path.clone(), h.kind.clone(), h.evidence.clone());
+    let mut seen: BTreeSet<_> = earlier.iter().map(|(c, h)| key(c, h)).collect();
+    let mut found = Vec::new();
+    for _ in 0..MAX_REGRANT_ROUNDS {
+        let sent = ctx.client.requests_sent();
+        if ctx.client.out_of_time() || sent >= ctx.client.max_requests() {
+            break;
+        }
+        let members = ctx.schedule.begin_round(ctx);
+        if members.is_empty() {
+            break;
+        }
+        tracing::debug!(checks = members.len(), left = ctx.client.max_requests() - sent, "budget granted again");
+        let runs = members.into_iter().map(|check| match check.runner {
+            Runner::Active(run) => run_as(check, async move {
+                let hits = run(ctx).await;
+                ctx.schedule.settle(check);
+                hits.into_iter().map(|h| (check, h)).collect::<Vec<_>>()
+            })
+            .boxed_local(),
+            Runner::Passive(_) => run_as(check, async move {
+                read_unread(ctx).await;
+                Vec::new()
+            })
+            .boxed_local(),
+        });
+        let hits = futures::future::join_all(runs).await;
+        ctx.schedule.end_round();
+        found.extend(hits.into_iter().flatten().filter(|(c, h)| seen.insert(key(c, h))));
+        if ctx.client.requests_sent() == sent {
+            break;
+        }
+    }
+    found
+}
+
+/// One GET of each endpoint's sample that no request has read yet, riskiest first, as discovery
+/// sends it, so the passive checks read it; as many as the round grants.
+async fn read_unread(ctx: &ScanContext) {
+    let read = read_templates(ctx);
+    let planned = ctx.plan(&SURVEY, unread(ctx, &read));
+    let _ = futures::stream::iter(planned)
+        .map(|e| ctx.client.send(ctx.client.baseline_get(e.sample_path())))
+        .buffer_unordered(ctx.config.concurrency.max(1) * 2)
+        .collect::<Vec<_>>()
+        .await;
+    ctx.schedule.settle(&SURVEY);
+}
+
 /// The templates some GET of the scan got an answer from so far.
 pub fn read_templates(ctx: &ScanContext) -> BTreeSet<String> {
     ctx.client
@@ -253,15 +420,14 @@ pub fn read_templates(ctx: &ScanContext) -> BTreeSet<String> {
 /// Endpoints with a GET that no answer of the scan came from, leaving out those the state guard
 /// keeps from being called (they are listed in `coverage.not_called`).
 fn unread_endpoints(ctx: &ScanContext) -> usize {
-    let read = read_templates(ctx);
-    ctx.inventory
-        .endpoints()
-        .filter(|e| e.methods.contains("GET") && !read.contains(&e.template))
-        .filter(|e| {
-            let path = e.sample_path();
-            !crate::words::names_state_change(&path) && !crate::words::ends_session(&path)
-        })
-        .count()
+    unread(ctx, &read_templates(ctx)).count()
+}
+
+fn unread<'a>(ctx: &'a ScanContext, read: &'a BTreeSet<String>) -> impl Iterator<Item = &'a Endpoint> + 'a {
+    ctx.inventory.endpoints().filter(|e| e.methods.contains("GET") && !read.contains(&e.template)).filter(|e| {
+        let path = e.sample_path();
+        !crate::words::names_state_change(&path) && !crate::words::ends_session(&path)
+    })
 }
 
 fn ledger_coverage(check: &CheckInfo, ledger: &Ledger, tally: CheckTally) -> CheckCoverage {
@@ -316,8 +482,12 @@ impl ScanContext {
         candidates: impl IntoIterator<Item = &'a Endpoint>,
         per_endpoint: usize,
     ) -> Vec<&'a Endpoint> {
-        let mut weighted: Vec<(u32, &Endpoint)> =
-            candidates.into_iter().map(|e| (self.schedule.weight(e), e)).collect();
+        let done = self.schedule.granted_before(check).unwrap_or_default();
+        let mut weighted: Vec<(u32, &Endpoint)> = candidates
+            .into_iter()
+            .filter(|e| !done.contains(&e.template))
+            .map(|e| (self.schedule.weight(e), e))
+            .collect();
         weighted.sort_by_key(|(weight, _)| Reverse(*weight));
         let count = weighted.len();
         let (granted, reason) = if self.client.out_of_time() {
@@ -417,6 +587,39 @@ mod tests {
         let malformed = coverage.iter().find(|c| c.check == "server_error_on_malformed_input").expect("entry");
         assert_eq!((malformed.planned, malformed.ran), (100, first.len()));
         assert_eq!(malformed.skipped, vec![Skipped { reason: "budget".into(), count: 100 - first.len() }]);
+    }
+
+    #[test]
+    fn a_regrant_round_gives_a_cut_check_the_floors_the_others_left_unspent() {
+        let paths: Vec<String> = (0..100).map(|i| format!("/items-{i:03}")).collect();
+        let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+        let ctx = context(660, inventory(&paths));
+        let malformed = check("server_error_on_malformed_input");
+        let first: Vec<String> = ctx
+            .plan_costing(malformed, ctx.inventory.endpoints(), 10)
+            .into_iter()
+            .map(|e| e.template.clone())
+            .collect();
+        assert!(first.len() < 100);
+        // Every other check ends without spending its floor.
+        for c in CHECKS.iter().filter(|c| matches!(c.runner, Runner::Active(_))) {
+            ctx.schedule.settle(c);
+        }
+        let members = ctx.schedule.begin_round(&ctx);
+        let ids: Vec<&str> = members.iter().map(|c| c.id).collect();
+        // The cut check, and the reading of what nothing read (the passive checks' skipped work).
+        assert_eq!(ids, ["server_error_on_malformed_input", "survey"]);
+        let second = ctx.plan_costing(malformed, ctx.inventory.endpoints(), 10);
+        ctx.schedule.end_round();
+        assert!(second.iter().all(|e| !first.contains(&e.template)), "granted twice");
+        // Half of what is free stays the other member's floor; the rest buys 10-request endpoints.
+        assert_eq!(second.len(), (100 - first.len()).min((660 - 660 / 4) / 10));
+        let coverage = ctx.schedule.coverage(&ctx, 0);
+        let entry = coverage.iter().find(|c| c.check == malformed.id).expect("entry");
+        let ran = first.len() + second.len();
+        assert_eq!((entry.planned, entry.ran), (100, ran));
+        let skipped = if ran == 100 { vec![] } else { vec![Skipped { reason: "budget".into(), count: 100 - ran }] };
+        assert_eq!(entry.skipped, skipped);
     }
 
     #[test]

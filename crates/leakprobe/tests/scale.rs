@@ -249,3 +249,69 @@ fn spec_bombs_end_in_seconds_with_a_reason() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `leakprobe scan URL --format json ARGS…` by the debug binary, watching its peak memory.
+fn scan_watched(url: &str, args: &[&str]) -> (Value, Option<i32>, u64, Duration) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_leakprobe"));
+    cmd.env("NO_COLOR", "1").env_remove("LEAKPROBE_LOG").args(["scan", url, "--format", "json"]).args(args);
+    let (out, peak_kib, elapsed) = common::run_watching_memory(cmd);
+    (serde_json::from_slice(&out.stdout).unwrap_or(Value::Null), out.status.code(), peak_kib, elapsed)
+}
+
+/// Spec bombs of size, served at `/openapi.json`: 20,000 operations, and a 50 MB spec (25 times
+/// the body cap, so its first answer is cut and it is fetched again under `--max-spec-size`).
+/// Each ends within its time limit + 15 s, under 512 MB, with a report built from the spec; the
+/// cut first answer of a spec then read whole is not reported as a cut body.
+#[test]
+fn huge_specs_end_in_time_in_bounded_memory_without_a_spurious_cut() {
+    let many = Target::start_env("generated_api", &[("GEN_OPS", "20000")]);
+    let padded = Target::start_env("generated_api", &[("GEN_OPS", "2000"), ("GEN_SPEC_PAD_MB", "50")]);
+    let args = ["--time-limit", "15s", "--max-requests", "80"];
+    let padded_url = padded.url.clone();
+    let padded_run = std::thread::spawn(move || scan_watched(&padded_url, &args));
+    let many_run = scan_watched(&many.url, &args);
+    let padded_run = padded_run.join().expect("50 MB spec scan");
+    for (name, (report, code, peak_kib, elapsed), operations) in
+        [("20,000 operations", many_run, 20_000), ("50 MB spec", padded_run, 2_000)]
+    {
+        eprintln!(
+            "{name}: {:.1} s, {} MB peak RSS, {} requests",
+            elapsed.as_secs_f64(),
+            peak_kib / 1024,
+            report["requests"]
+        );
+        assert_eq!(code, Some(0), "{name}");
+        assert_valid_report(&report);
+        assert!(elapsed < Duration::from_secs(15 + 15), "{name} took {elapsed:?}");
+        assert!(peak_kib < 512 * 1024, "{name}: {} MB peak RSS", peak_kib / 1024);
+        let coverage = &report["coverage"];
+        assert!(coverage["from_spec"].as_u64().unwrap_or(0) >= operations / 2, "{name}: spec not read: {coverage}");
+        let reasons = coverage["incomplete"].to_string();
+        assert!(!reasons.contains("cut at"), "{name}: the spec's first answer reported as cut: {reasons}");
+        assert!(reasons.contains("request budget of 80 reached"), "{name}: {reasons}");
+    }
+}
+
+/// Floors kept for checks that then need little are granted again, once every check has run, to
+/// the checks the budget cut: the budget is spent on their endpoints instead of being left over.
+#[test]
+fn budget_left_unspent_goes_to_the_checks_it_cut() {
+    let target = Target::start_env("generated_api", &[("GEN_OPS", OPS)]);
+    let out = scan(&target.url, &["--max-requests", "500", "--time-limit", "60s"]);
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    assert_valid_report(&out.report);
+    let requests = out.report["requests"].as_u64().unwrap_or(0);
+    let checks = out.report["coverage"]["checks"].as_array().expect("checks").clone();
+    let cut: Vec<&Value> = checks
+        .iter()
+        .filter(|c| c["unit"] != "exchanges")
+        .filter(|c| c["skipped"].as_array().into_iter().flatten().any(|s| s["reason"] == "budget"))
+        .collect();
+    // Still work left undone for want of budget: then the budget is what ended the scan.
+    assert!(!cut.is_empty(), "no check was cut: the budget is too large for this test");
+    assert!(requests >= 490, "{requests} of 500 requests sent while checks were cut: {cut:?}");
+    // Without the re-grant these checks sent 43 requests between them and 71 of the budget were
+    // left over.
+    let spent_by_cut: u64 = cut.iter().filter_map(|c| c["requests"].as_u64()).sum();
+    assert!(spent_by_cut >= 100, "the cut checks sent only {spent_by_cut} requests: {cut:?}");
+}

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use futures::stream::{self, StreamExt};
 
-use crate::client::{self, Client, Exchange};
+use crate::client::{Client, Exchange};
 use crate::config::{ScanConfig, SpecSource};
 use crate::error::ScanError;
 use crate::inventory::{BodyTemplate, Inventory, Param, Source};
@@ -210,20 +210,21 @@ async fn load_spec(client: &Client, config: &ScanConfig, source: &SpecSource) ->
     let bytes = match source {
         SpecSource::File(path) => read_capped(path, cap)?,
         SpecSource::Url(url) => {
-            let ex = client::BODY_CAP.scope(cap, client.send(client.baseline_get(url.clone()))).await?;
+            let doc = client.send_document(client.baseline_get(url.clone()), cap).await?;
+            let ex = &doc.exchange;
             if !ex.is_success() {
                 return Err(ScanError::Spec(format!(
                     "{url} answered {}",
                     ex.status.map_or_else(|| ex.error.clone().unwrap_or_default(), |s| s.to_string())
                 )));
             }
-            if ex.truncated {
+            if doc.cut {
                 return Err(ScanError::Spec(format!("{url}: {}", too_large(cap))));
             }
-            ex.body.to_vec()
+            return openapi::parse_owned(doc.body);
         }
     };
-    openapi::parse(&bytes)
+    openapi::parse_owned(bytes)
 }
 
 /// What a spec past the limit is told: the limit and the flag that moves it.
@@ -311,27 +312,28 @@ async fn find_spec(client: &Client, config: &ScanConfig, soft404: &SoftNotFound)
         if !ex.is_success() || soft404.is_not_found(&ex) || ex.is_html() {
             continue;
         }
-        let mut ex = ex;
-        if ex.truncated {
+        let parsed = if ex.truncated {
             // Cut at the body cap: worth the spec's own limit only when its head reads as a spec.
             if refetched || !openapi::looks_like_spec(&ex.body) {
                 continue;
             }
             refetched = true;
-            // A probe of its own (the Accept header), so the cut answer is not served from the cache.
+            // A probe of its own (the Accept header); only its head stays in the exchange log.
             let whole = client.baseline_get(ex.path()).header("Accept", SPEC_ACCEPT);
-            match client::BODY_CAP.scope(config.max_spec_size, client.send(whole)).await {
-                Ok(whole) if whole.is_success() => ex = whole,
+            match client.send_document(whole, config.max_spec_size).await {
+                Ok(doc) if doc.exchange.is_success() && !doc.cut => openapi::parse_owned(doc.body),
+                Ok(doc) if doc.exchange.is_success() => {
+                    unusable.get_or_insert_with(|| {
+                        format!("{}: {}; its operations were not read", ex.path(), too_large(config.max_spec_size))
+                    });
+                    continue;
+                }
                 _ => continue,
             }
-        }
-        if ex.truncated {
-            unusable.get_or_insert_with(|| {
-                format!("{}: {}; its operations were not read", ex.path(), too_large(config.max_spec_size))
-            });
-            continue;
-        }
-        match openapi::parse(&ex.body) {
+        } else {
+            openapi::parse(&ex.body)
+        };
+        match parsed {
             Ok(spec) => return Some(spec),
             Err(e) if openapi::looks_like_spec(&ex.body) => {
                 unusable.get_or_insert_with(|| format!("the API description at {} was not read: {e}", ex.path()));

@@ -115,6 +115,20 @@ pub struct Schema {
 /// a nesting depth of 128 (serde_json's and serde_yaml_ng's recursion limits), and YAML aliases are
 /// expanded only within serde_yaml_ng's repetition limit, so a hostile document ends in an error.
 pub fn parse(bytes: &[u8]) -> Result<ApiSpec, ScanError> {
+    read_operations(read_tree(bytes)?)
+}
+
+/// [`parse`] for a document its caller is done with: the raw text is dropped as soon as it is
+/// parsed, so the text, the parsed tree and the operations are never all held at once (a 50 MB
+/// spec would otherwise cost several times its size).
+pub fn parse_owned<B: AsRef<[u8]>>(bytes: B) -> Result<ApiSpec, ScanError> {
+    let root = read_tree(bytes.as_ref())?;
+    drop(bytes);
+    read_operations(root)
+}
+
+/// The document as a JSON tree (YAML read into the same tree), within the parsers' limits.
+fn read_tree(bytes: &[u8]) -> Result<Value, ScanError> {
     let root: Value = match serde_json::from_slice(bytes) {
         Ok(v) => v,
         // A document that starts like JSON is JSON: its own error says what is wrong.
@@ -128,6 +142,11 @@ pub fn parse(bytes: &[u8]) -> Result<ApiSpec, ScanError> {
             serde_yaml_ng::from_slice(bytes).map_err(|e| ScanError::Spec(format!("neither JSON nor YAML ({e})")))?
         }
     };
+    Ok(root)
+}
+
+/// The operations of a parsed document; the tree is dropped when they are read.
+fn read_operations(root: Value) -> Result<ApiSpec, ScanError> {
     let version = match (root.get("openapi"), root.get("swagger")) {
         (Some(Value::String(v)), _) if v.starts_with("3.") => v.clone(),
         (_, Some(Value::String(v))) if v == "2.0" => v.clone(),
