@@ -266,7 +266,8 @@ async fn rest_flow_stores_scans_reports_and_diffs_and_never_shows_an_identity_se
         assert!(reply.json()["error"].as_str().is_some_and(|e| !e.is_empty()), "{}", reply.body);
     }
     let malformed = api.call("POST", "/api/v1/targets", None, Some(&format!("Bearer {}", api.token))).await;
-    assert_eq!(malformed.status, 400, "{}", malformed.body);
+    assert_eq!(malformed.status, 415, "{}", malformed.body);
+    assert!(malformed.json()["error"].is_string());
     assert_eq!(api.get("/api/v1/targets").await.json()["targets"].as_array().expect("targets").len(), 1);
 
     // First scan: the leak is on.
