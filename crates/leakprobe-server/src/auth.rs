@@ -109,8 +109,10 @@ pub async fn require_token(State(app): State<App>, request: Request, next: Next)
         .map(str::trim)
         .filter(|t| t.starts_with(TOKEN_PREFIX));
     let Some(token) = token else {
-        return ApiError::unauthorized("authentication required: send `Authorization: Bearer <token>` (`leakprobe token create NAME`)")
-            .into_response();
+        return ApiError::unauthorized(
+            "authentication required: send `Authorization: Bearer <token>` (`leakprobe token create NAME`)",
+        )
+        .into_response();
     };
     match token_is_valid(&app.db, token).await {
         Ok(true) => next.run(request).await,

@@ -144,14 +144,16 @@ async fn run_scan(app: &App, scan_id: &str) -> Result<(), ServerError> {
         let id = scan_id.to_string();
         tokio::spawn(async move {
             while let Some((phase, sent, budget)) = rx.recv().await {
-                let _ = sqlx::query("UPDATE lp_scans SET phase = $1, requests = $2, budget = $3 WHERE id = $4 AND status = $5")
-                    .bind(phase)
-                    .bind(sent as i64)
-                    .bind(budget as i64)
-                    .bind(&id)
-                    .bind(RUNNING)
-                    .execute(&db.pool)
-                    .await;
+                let _ = sqlx::query(
+                    "UPDATE lp_scans SET phase = $1, requests = $2, budget = $3 WHERE id = $4 AND status = $5",
+                )
+                .bind(phase)
+                .bind(sent as i64)
+                .bind(budget as i64)
+                .bind(&id)
+                .bind(RUNNING)
+                .execute(&db.pool)
+                .await;
             }
         })
     };
@@ -215,7 +217,11 @@ async fn store_report(db: &Db, scan_id: &str, report: &Report) -> Result<(), Ser
     if updated.rows_affected() == 0 {
         return Ok(());
     }
-    sqlx::query("DELETE FROM lp_findings WHERE scan_id = $1").bind(scan_id).execute(&mut *tx).await.map_err(db_error)?;
+    sqlx::query("DELETE FROM lp_findings WHERE scan_id = $1")
+        .bind(scan_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
     for (category, f) in report.findings() {
         sqlx::query(
             "INSERT INTO lp_findings (scan_id, finding_id, check_id, category, severity, title, method, endpoint, suppressed) \

@@ -38,7 +38,10 @@ pub struct ScanInput {
     pub url: Option<String>,
 }
 
-pub async fn create(State(app): State<App>, body: Result<Json<ScanInput>, JsonRejection>) -> Result<(StatusCode, Json<Value>), ApiError> {
+pub async fn create(
+    State(app): State<App>,
+    body: Result<Json<ScanInput>, JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     let input = json_body(body)?;
     let (target_id, url) = match (input.target_id, input.url) {
         (Some(id), None) => {
@@ -114,7 +117,10 @@ pub struct ListQuery {
 const MAX_LIMIT: u32 = 500;
 
 /// Newest first; `target` filters by target id.
-pub async fn list(State(app): State<App>, query: Result<Query<ListQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+pub async fn list(
+    State(app): State<App>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let limit = q.limit.unwrap_or(50).clamp(1, MAX_LIMIT);
     let offset = q.offset.unwrap_or(0);
@@ -190,7 +196,10 @@ const EVENT_POLL: Duration = Duration::from_millis(250);
 
 /// Server-sent events: `progress` (status, phase, requests sent, budget) whenever it changes, then
 /// one `done` or `failed` with the score, grade and number of findings, and the stream ends.
-pub async fn events(State(app): State<App>, Path(id): Path<String>) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+pub async fn events(
+    State(app): State<App>,
+    Path(id): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     row(&app, &id, "id").await?;
     let stream = futures::stream::unfold((app, id, None::<Value>, false), |(app, id, last, finished)| async move {
         if finished {

@@ -34,7 +34,9 @@ impl SecretKey {
             .or_else(|| base64::engine::general_purpose::STANDARD.decode(text).ok())
             .filter(|b| b.len() == 32)
             .ok_or_else(|| {
-                ServerError::Usage(format!("{KEY_VAR} must be 32 bytes as 64 hex digits or base64 (`openssl rand -hex 32`)"))
+                ServerError::Usage(format!(
+                    "{KEY_VAR} must be 32 bytes as 64 hex digits or base64 (`openssl rand -hex 32`)"
+                ))
             })?;
         Ok(SecretKey(*Key::from_slice(&bytes)))
     }
@@ -53,7 +55,9 @@ impl SecretKey {
 
     pub fn open(&self, sealed: &str, context: &str) -> Result<Vec<u8>, ServerError> {
         let wrong = || {
-            ServerError::Internal(format!("cannot decrypt the target's identities: is {KEY_VAR} the key they were saved with?"))
+            ServerError::Internal(format!(
+                "cannot decrypt the target's identities: is {KEY_VAR} the key they were saved with?"
+            ))
         };
         let bytes = base64::engine::general_purpose::STANDARD.decode(sealed).map_err(|_| wrong())?;
         if bytes.len() < 12 {

@@ -53,7 +53,9 @@ impl Schedule {
     fn validate(&self) -> Result<(), ApiError> {
         match (&self.every_minutes, &self.cron) {
             (Some(m), None) if (1..=MAX_EVERY_MINUTES).contains(m) => Ok(()),
-            (Some(_), None) => Err(ApiError::bad_request(format!("schedule.every_minutes must be 1 to {MAX_EVERY_MINUTES}"))),
+            (Some(_), None) => {
+                Err(ApiError::bad_request(format!("schedule.every_minutes must be 1 to {MAX_EVERY_MINUTES}")))
+            }
             (None, Some(expr)) => croner::Cron::from_str(expr)
                 .map(|_| ())
                 .map_err(|e| ApiError::bad_request(format!("schedule.cron `{expr}` is not a cron expression: {e}"))),
@@ -177,7 +179,9 @@ fn validate(app: &App, input: &TargetInput, identities: &[String]) -> Result<(),
     scope::check(&app.scope, &input.base_url)?;
     if let Some(spec) = &input.spec {
         if !(spec.starts_with("http://") || spec.starts_with("https://")) {
-            return Err(ApiError::bad_request("`spec` must be a URL on the target's origin (the server reads no files)"));
+            return Err(ApiError::bad_request(
+                "`spec` must be a URL on the target's origin (the server reads no files)",
+            ));
         }
     }
     for spec in identities {
@@ -267,7 +271,10 @@ fn to_text<T: Serialize>(value: &T) -> Result<String, ApiError> {
     serde_json::to_string(value).map_err(|e| ApiError::internal(e.to_string()))
 }
 
-pub async fn create(State(app): State<App>, body: Result<Json<TargetInput>, JsonRejection>) -> Result<(StatusCode, Json<Value>), ApiError> {
+pub async fn create(
+    State(app): State<App>,
+    body: Result<Json<TargetInput>, JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     let input = json_body(body)?;
     let identities = input.identities.clone().unwrap_or_default();
     validate(&app, &input, &identities)?;
@@ -352,7 +359,8 @@ pub async fn list(State(app): State<App>) -> Result<Json<Value>, ApiError> {
 
 /// The target goes; its scans stay in the history (their `target_id` then names no target).
 pub async fn delete(State(app): State<App>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
-    let done = sqlx::query("DELETE FROM lp_targets WHERE id = $1").bind(&id).execute(&app.db.pool).await.map_err(db_error)?;
+    let done =
+        sqlx::query("DELETE FROM lp_targets WHERE id = $1").bind(&id).execute(&app.db.pool).await.map_err(db_error)?;
     if done.rows_affected() == 0 {
         return Err(ApiError::not_found(format!("no target `{id}`")));
     }

@@ -106,7 +106,9 @@ pub fn token(command: TokenCommand) -> anyhow::Result<u8> {
         TokenCommand::Create { name, db } => {
             let token = runtime()?.block_on(leakprobe_server::create_token(&db.db, &name)).map_err(usage)?;
             println!("{token}");
-            eprintln!("leakprobe: token `{name}` created; it is shown this once (send it as `Authorization: Bearer …`)");
+            eprintln!(
+                "leakprobe: token `{name}` created; it is shown this once (send it as `Authorization: Bearer …`)"
+            );
         }
     }
     Ok(EXIT_OK)

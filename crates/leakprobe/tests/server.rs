@@ -98,7 +98,8 @@ impl Drop for Process {
 }
 
 fn create_token(dir: &Path) -> String {
-    let out = leakprobe().args(["token", "create", "tests", "--db", &db_url(dir)]).current_dir(dir).output().expect("token");
+    let out =
+        leakprobe().args(["token", "create", "tests", "--db", &db_url(dir)]).current_dir(dir).output().expect("token");
     assert!(out.status.success(), "token create: {}", String::from_utf8_lossy(&out.stderr));
     let token = String::from_utf8(out.stdout).expect("utf8").trim().to_string();
     assert!(token.starts_with("lpt_") && token.len() > 40, "{token}");
@@ -131,8 +132,10 @@ impl Api {
     }
 
     async fn call(&self, method: &str, path: &str, body: Option<Value>, auth: Option<&str>) -> Reply {
-        let mut request =
-            self.client.request(method.parse().expect("method"), format!("{}{path}", self.base)).timeout(Duration::from_secs(30));
+        let mut request = self
+            .client
+            .request(method.parse().expect("method"), format!("{}{path}", self.base))
+            .timeout(Duration::from_secs(30));
         if let Some(auth) = auth {
             request = request.header("Authorization", auth);
         }
@@ -278,10 +281,15 @@ async fn rest_flow_stores_scans_reports_and_diffs_and_never_shows_an_identity_se
     assert_valid_report(report);
     let leaks: Vec<_> = findings(report)
         .into_iter()
-        .filter(|(cat, f)| cat == "data_exposure" && pii(f).contains(&"ssn") && f["endpoint"].as_str().is_some_and(|e| e.starts_with("/api/members")))
+        .filter(|(cat, f)| {
+            cat == "data_exposure"
+                && pii(f).contains(&"ssn")
+                && f["endpoint"].as_str().is_some_and(|e| e.starts_with("/api/members"))
+        })
         .collect();
     assert!(!leaks.is_empty(), "the planted SSN leak is not in the report: {report}");
-    let indexed = sql(&dir, &format!("SELECT finding_id, category, severity FROM lp_findings WHERE scan_id = '{first}'"));
+    let indexed =
+        sql(&dir, &format!("SELECT finding_id, category, severity FROM lp_findings WHERE scan_id = '{first}'"));
     assert_eq!(indexed.len(), findings(report).len(), "every finding is indexed once");
     assert!(indexed.iter().any(|r| r["finding_id"] == leaks[0].1["id"] && r["category"] == "data_exposure"));
     // The identity was used (its header reached the target) though it is never shown.
@@ -309,7 +317,8 @@ async fn rest_flow_stores_scans_reports_and_diffs_and_never_shows_an_identity_se
     // History: newest first, filtered by target, paged.
     let listed = api.get(&format!("/api/v1/scans?target={target_id}")).await.json();
     assert_eq!(listed["total"], 2);
-    let ids: Vec<_> = listed["scans"].as_array().expect("scans").iter().map(|s| s["id"].as_str().expect("id").to_string()).collect();
+    let ids: Vec<_> =
+        listed["scans"].as_array().expect("scans").iter().map(|s| s["id"].as_str().expect("id").to_string()).collect();
     assert_eq!(ids, [second.clone(), first.clone()]);
     let page = api.get(&format!("/api/v1/scans?target={target_id}&limit=1&offset=1")).await.json();
     assert_eq!(page["scans"][0]["id"], first.as_str());
@@ -340,10 +349,17 @@ async fn rest_flow_stores_scans_reports_and_diffs_and_never_shows_an_identity_se
     assert_eq!(api.get("/api/v1/scans/nope").await.status, 404);
 
     // Updating without identities keeps them; deleting the target keeps its scans.
-    let updated = api.send("PUT", &format!("/api/v1/targets/{target_id}"), json!({"name": "members v2", "base_url": target.url})).await;
+    let updated = api
+        .send("PUT", &format!("/api/v1/targets/{target_id}"), json!({"name": "members v2", "base_url": target.url}))
+        .await;
     assert_eq!(updated.status, 200, "{}", updated.body);
     assert_eq!(updated.json()["identities"][0]["name"], "member");
-    assert_eq!(api.call("DELETE", &format!("/api/v1/targets/{target_id}"), None, Some(&format!("Bearer {}", api.token))).await.status, 204);
+    assert_eq!(
+        api.call("DELETE", &format!("/api/v1/targets/{target_id}"), None, Some(&format!("Bearer {}", api.token)))
+            .await
+            .status,
+        204
+    );
     assert_eq!(api.get(&format!("/api/v1/targets/{target_id}")).await.status, 404);
     assert_eq!(api.get(&format!("/api/v1/scans/{first}")).await.json()["status"], "done");
 
@@ -362,13 +378,19 @@ async fn every_api_route_refuses_requests_without_a_valid_token() {
     let dir = temp_dir("auth");
     // No LEAKPROBE_ADMIN_PASSWORD: the first start prints a generated one, the next does not.
     let db = db_url(&dir);
-    let first = Process::spawn(&dir, &["serve", "--listen", "127.0.0.1:0", "--db", &db, "--workers", "0"], &[], "first.log");
-    let password = first.stdout.split("with password ").nth(1).map(|s| s.split_whitespace().next().unwrap_or_default().to_string());
+    let first =
+        Process::spawn(&dir, &["serve", "--listen", "127.0.0.1:0", "--db", &db, "--workers", "0"], &[], "first.log");
+    let password = first
+        .stdout
+        .split("with password ")
+        .nth(1)
+        .map(|s| s.split_whitespace().next().unwrap_or_default().to_string());
     let password = password.unwrap_or_else(|| panic!("no generated password printed: {}", first.stdout));
     assert!(password.len() >= 20, "{password}");
     assert!(!first.log().contains(&password), "the generated password reached the log");
     drop(first);
-    let server = Process::spawn(&dir, &["serve", "--listen", "127.0.0.1:0", "--db", &db, "--workers", "0"], &[], "serve.log");
+    let server =
+        Process::spawn(&dir, &["serve", "--listen", "127.0.0.1:0", "--db", &db, "--workers", "0"], &[], "serve.log");
     assert!(!server.stdout.contains("password"), "a second start printed a password again: {}", server.stdout);
     let hash = sql(&dir, "SELECT password_hash FROM lp_users");
     assert!(hash[0]["password_hash"].as_str().expect("hash").starts_with("$argon2id$"));
@@ -436,13 +458,21 @@ async fn a_target_outside_the_allow_list_is_refused_before_any_request_is_sent()
         let reply = api.send("POST", "/api/v1/scans", json!({"url": url})).await;
         assert_eq!(reply.status, 403, "{url}: {}", reply.body);
         let spec_elsewhere = api
-            .send("POST", "/api/v1/targets", json!({"name": "x", "base_url": target.url, "spec": format!("{url}/openapi.json")}))
+            .send(
+                "POST",
+                "/api/v1/targets",
+                json!({"name": "x", "base_url": target.url, "spec": format!("{url}/openapi.json")}),
+            )
             .await;
         assert!(matches!(spec_elsewhere.status, 400 | 403), "{}", spec_elsewhere.body);
     }
     assert_eq!(api.get("/api/v1/scans").await.json()["total"], 0, "a refused scan was queued");
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(Target::requests(&requests).is_empty(), "a refused target received requests: {:?}", Target::requests(&requests));
+    assert!(
+        Target::requests(&requests).is_empty(),
+        "a refused target received requests: {:?}",
+        Target::requests(&requests)
+    );
     // The same target on loopback is scanned.
     let id = api.queue(json!({"url": target.url})).await;
     assert_eq!(api.wait(&id, Duration::from_secs(60)).await["status"], "done");
@@ -456,7 +486,11 @@ async fn a_worker_killed_mid_scan_leaves_its_job_to_run_again_to_completion_once
     let server = Process::serve(&dir, &["--workers", "0"]);
     let api = Api::new(&server.url, &create_token(&dir));
     let created = api
-        .send("POST", "/api/v1/targets", json!({"name": "slow", "base_url": target.url, "settings": {"max_requests": 150}}))
+        .send(
+            "POST",
+            "/api/v1/targets",
+            json!({"name": "slow", "base_url": target.url, "settings": {"max_requests": 150}}),
+        )
         .await;
     assert_eq!(created.status, 201, "{}", created.body);
     let id = api.queue(json!({"target_id": created.json()["id"]})).await;
@@ -468,7 +502,10 @@ async fn a_worker_killed_mid_scan_leaves_its_job_to_run_again_to_completion_once
         if scan["status"] == "running" && scan["requests"].as_i64().unwrap_or(0) > 0 {
             break;
         }
-        assert_ne!(scan["status"], "done", "the scan finished before the worker could be killed: make the target slower");
+        assert_ne!(
+            scan["status"], "done",
+            "the scan finished before the worker could be killed: make the target slower"
+        );
         assert!(Instant::now() < deadline, "the worker never started the scan: {scan}\n{}", first.log());
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
