@@ -136,7 +136,7 @@ async fn run_scan(app: &App, scan_id: &str) -> Result<(), ServerError> {
 
     let config = match scan_config(app, target_id.as_deref(), &url).await {
         Ok(config) => config,
-        Err(refused) => return finish_failed(&app.db, scan_id, &refused.message()).await,
+        Err(refused) => return finish_failed(&app.db, scan_id, refused.message()).await,
     };
     let (tx, mut rx) = mpsc::unbounded_channel::<(String, usize, usize)>();
     let writer = {
