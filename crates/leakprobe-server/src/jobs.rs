@@ -166,7 +166,11 @@ async fn run_scan(app: &App, scan_id: &str) -> Result<(), ServerError> {
         .map_err(|e| ServerError::Internal(format!("the scan panicked: {e}")))?;
     let _ = writer.await;
     match outcome {
-        Ok(report) => store_report(&app.db, scan_id, &report).await,
+        Ok(report) => {
+            store_report(&app.db, scan_id, &report).await?;
+            tracing::info!(scan = %scan_id, score = report.score, "scan done");
+            Ok(())
+        }
         Err(e) => finish_failed(&app.db, scan_id, &format!("scan failed: {e}")).await,
     }
 }

@@ -550,3 +550,96 @@ async fn leakprobe_scans_the_servers_own_api_clean_of_high_findings() {
     assert!(high.is_empty(), "high findings on the server's own API: {high:#?}");
     assert!(!out.stdout.contains(&token) && !out.stderr.contains(&token));
 }
+
+/// A throwaway PostgreSQL cluster on loopback (Debian's `postgresql`), stopped when dropped.
+struct Postgres {
+    bin: PathBuf,
+    data: PathBuf,
+    port: u16,
+}
+
+impl Postgres {
+    /// `None` when PostgreSQL is not installed (`scripts/test.sh` installs it).
+    fn start(dir: &Path) -> Option<Postgres> {
+        let bin = std::fs::read_dir("/usr/lib/postgresql").ok()?.flatten().map(|e| e.path().join("bin")).max()?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+        let pg = Postgres { bin, data: dir.join("pgdata"), port };
+        // PostgreSQL refuses to run as root; the tests run as root in CI containers.
+        let _ = Command::new("chown").arg("postgres").arg(dir).status();
+        pg.run("initdb", &["-D", pg.data.to_str()?, "-A", "trust", "-U", "lp"]);
+        let options = format!("-h 127.0.0.1 -p {port} -k {}", dir.display());
+        let log = dir.join("postgres.log");
+        pg.run("pg_ctl", &["-D", pg.data.to_str()?, "-o", &options, "-l", log.to_str()?, "-w", "start"]);
+        pg.run("createdb", &["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "lp", "leakprobe"]);
+        Some(pg)
+    }
+
+    fn run(&self, tool: &str, args: &[&str]) {
+        let program = self.bin.join(tool);
+        let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"));
+        let status = if root {
+            Command::new("runuser").args(["-u", "postgres", "--"]).arg(&program).args(args).output()
+        } else {
+            Command::new(&program).args(args).output()
+        }
+        .expect("postgres tool");
+        assert!(status.status.success(), "{tool}: {}", String::from_utf8_lossy(&status.stderr));
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://lp@127.0.0.1:{}/leakprobe", self.port)
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        if let Some(data) = self.data.to_str() {
+            self.run("pg_ctl", &["-D", data, "-m", "immediate", "stop"]);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_on_postgresql_share_one_queue_and_run_each_scan_once() {
+    let dir = temp_dir("postgres");
+    let Some(pg) = Postgres::start(&dir) else {
+        eprintln!("PostgreSQL is not installed: skipped (scripts/test.sh installs Debian's postgresql)");
+        return;
+    };
+    let target = Target::start("server_watch");
+    let db = pg.url();
+    let server = Process::spawn(
+        &dir,
+        &["serve", "--listen", "127.0.0.1:0", "--db", &db, "--workers", "0", "--heartbeat", "1"],
+        &[("LEAKPROBE_ADMIN_PASSWORD", ADMIN_PASSWORD)],
+        "serve.log",
+    );
+    let out = leakprobe().args(["token", "create", "tests", "--db", &db]).output().expect("token");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let api = Api::new(&server.url, String::from_utf8(out.stdout).expect("utf8").trim());
+    let created = api
+        .send(
+            "POST",
+            "/api/v1/targets",
+            json!({"name": "members", "base_url": target.url, "settings": {"max_requests": 40}}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let target_id = created.json()["id"].clone();
+    let mut ids = Vec::new();
+    for _ in 0..20 {
+        ids.push(api.queue(json!({"target_id": target_id})).await);
+    }
+    let workers: Vec<_> = (1..=2)
+        .map(|i| Process::spawn(&dir, &["worker", "--db", &db, "--heartbeat", "1"], &[], &format!("worker-{i}.log")))
+        .collect();
+    for id in &ids {
+        let scan = api.wait(id, Duration::from_secs(90)).await;
+        assert_eq!(scan["status"], "done", "{scan}");
+        assert_eq!(scan["attempts"], 1, "a scan ran more than once: {scan}");
+    }
+    let done: Vec<usize> = workers.iter().map(|w| w.log().matches("scan done").count()).collect();
+    assert_eq!(done.iter().sum::<usize>(), 20, "scans done per worker: {done:?}");
+    assert!(done.iter().all(|&n| n > 0), "one worker ran every scan: {done:?}");
+    assert_eq!(api.get("/api/v1/scans?limit=100").await.json()["total"], 20);
+}
