@@ -603,6 +603,11 @@ impl Drop for Postgres {
 async fn two_workers_on_postgresql_share_one_queue_and_run_each_scan_once() {
     let dir = temp_dir("postgres");
     let Some(pg) = Postgres::start(&dir) else {
+        assert_ne!(
+            std::env::var("LEAKPROBE_TEST_POSTGRES").as_deref(),
+            Ok("required"),
+            "PostgreSQL is required (scripts/test.sh) but not installed"
+        );
         eprintln!("PostgreSQL is not installed: skipped (scripts/test.sh installs Debian's postgresql)");
         return;
     };
