@@ -11,7 +11,8 @@ use crate::{UsageError, EXIT_OK};
 #[derive(Debug, Args)]
 pub struct DbArgs {
     /// The database: `sqlite://PATH` (created when missing) or `postgres://USER@HOST/DB`.
-    #[arg(long, value_name = "URL", default_value = DEFAULT_DB, env = "LEAKPROBE_DB")]
+    // The URL may hold a password: `--help` names the variable but never shows its value.
+    #[arg(long, value_name = "URL", default_value = DEFAULT_DB, env = "LEAKPROBE_DB", hide_env_values = true)]
     pub db: String,
 }
 

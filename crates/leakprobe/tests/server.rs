@@ -524,6 +524,13 @@ async fn a_worker_killed_mid_scan_leaves_its_job_to_run_again_to_completion_once
     assert_eq!(indexed[0]["n"].as_u64(), Some(findings(&scan["report"]).len() as u64));
     let jobs = sql(&dir, "SELECT status FROM Jobs");
     assert_eq!(jobs, vec![json!({"status": "Done"})], "the queue holds one finished job");
+
+    // The server itself restarted: the stored scan and its report are still there.
+    drop(server);
+    let server = Process::serve(&dir, &["--workers", "0"]);
+    let api = Api::new(&server.url, &api.token);
+    let again = api.get(&format!("/api/v1/scans/{id}")).await.json();
+    assert_eq!((&again["status"], &again["report"]["score"]), (&json!("done"), &scan["report"]["score"]));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
