@@ -109,7 +109,7 @@ async fn run_job(job: ScanJob, app: Data<App>) -> Result<(), BoxDynError> {
 /// away): the queue retries it. A scan that fails (refused, unreachable target) is a result,
 /// stored as `failed`.
 async fn run_scan(app: &App, scan_id: &str) -> Result<(), ServerError> {
-    let row = sqlx::query("SELECT status, target_id, url FROM lp_scans WHERE id = $1")
+    let row = sqlx::query("SELECT status, target_id, url, attempts FROM lp_scans WHERE id = $1")
         .bind(scan_id)
         .fetch_optional(&app.db.pool)
         .await
@@ -121,6 +121,14 @@ async fn run_scan(app: &App, scan_id: &str) -> Result<(), ServerError> {
     let status: String = row.try_get("status").map_err(db_error)?;
     if status == DONE || status == FAILED {
         return Ok(());
+    }
+    // A scan that took its worker down every time (a hostile target exhausting memory) must not
+    // stay `running` for ever: the queue hands a dead worker's re-enqueued job out again whatever
+    // its attempt count, so the scan's own count decides.
+    let attempts: i64 = row.try_get("attempts").map_err(db_error)?;
+    if attempts >= MAX_ATTEMPTS as i64 {
+        let error = format!("gave up after {attempts} attempts: the worker running this scan stopped every time");
+        return finish_failed(&app.db, scan_id, &error).await;
     }
     let target_id: Option<String> = row.try_get("target_id").map_err(db_error)?;
     let url: String = row.try_get("url").map_err(db_error)?;
