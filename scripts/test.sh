@@ -22,6 +22,17 @@ if ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
+# `leakprobe serve` runs its workers on PostgreSQL in one test: Debian's server binaries, started
+# by that test on loopback in a temporary directory; install them once.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  echo "installing postgresql for the server's PostgreSQL test"
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
+fi
+export LEAKPROBE_TEST_POSTGRES=required
+
 # Guard rails before the tests: the tree stays formatted (rustfmt.toml) and free of the lints
 # `[workspace.lints]` in Cargo.toml, clippy's defaults and clippy.toml (no unbounded reads) warn about.
 cargo fmt --all --check

@@ -16,7 +16,7 @@
 mod explain;
 mod pii;
 pub mod policy;
-mod scan;
+pub mod scan;
 mod server;
 pub mod settings;
 pub mod store;

@@ -9,6 +9,7 @@ use leakprobe_engine::report::Severity;
 use crate::detect_cmd::DetectArgs;
 use crate::diff_cmd::DiffArgs;
 use crate::mcp_cmd::McpArgs;
+use crate::serve_cmd::{ServeArgs, TokenCommand, WorkerArgs};
 use crate::{UsageError, EXIT_OK};
 
 #[derive(Debug, Parser)]
@@ -65,6 +66,13 @@ pub enum Command {
     /// Serve leakprobe to AI coding assistants over the Model Context Protocol (stdio, or
     /// streamable HTTP with --http).
     Mcp(McpArgs),
+    /// Serve the REST API (scan history, targets, scans as jobs) with workers, on SQLite or PostgreSQL.
+    Serve(ServeArgs),
+    /// Run queued scans from the database of a `leakprobe serve` (more workers, other machines).
+    Worker(WorkerArgs),
+    /// Manage API tokens of `leakprobe serve`.
+    #[command(subcommand)]
+    Token(TokenCommand),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

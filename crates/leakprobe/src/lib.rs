@@ -12,6 +12,7 @@ pub mod detect_cmd;
 pub mod diff_cmd;
 pub mod mcp_cmd;
 mod scan_cmd;
+pub mod serve_cmd;
 pub mod suppress;
 
 use cli::{Command, Opts};
@@ -36,6 +37,9 @@ pub fn run(opts: Opts) -> u8 {
         Command::Detect(args) => detect_cmd::run(&args),
         Command::Diff(args) => diff_cmd::run(&args),
         Command::Mcp(args) => mcp_cmd::run(&args),
+        Command::Serve(args) => serve_cmd::serve(args),
+        Command::Worker(args) => serve_cmd::worker(args),
+        Command::Token(command) => serve_cmd::token(command),
     };
     match outcome {
         Ok(code) => code,
