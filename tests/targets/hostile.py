@@ -123,6 +123,16 @@ async def hostile(path: str, headers: dict, writer) -> bool:
     if KIND == "many_pages":
         await send(writer, "200 OK", PAGE)
         return True
+    if KIND == "pages_silent":
+        # Pages under /api/ (not soft-404 look-alikes: other paths are 404) and one endpoint that
+        # holds every request to the deadline, so the analysis of the pages starts with no time left.
+        if path == "/api/slow":
+            await asyncio.sleep(3600)
+        if path.startswith("/api/"):
+            await send(writer, "200 OK", PAGE)
+        else:
+            await send(writer, "404 Not Found", b'{"error": "not found"}')
+        return True
     if KIND == "slow_headers":
         writer.write(b"HTTP/1.1 200 OK\r\n")
         while True:
