@@ -63,14 +63,19 @@ impl Exchange {
         cached(&self.parsed.errors, || Arc::new(ErrorText::of(self)))
     }
 
-    /// Whether the body is nested too deep to read whole: as a parse or the detector's walk found
-    /// it, or, for a body neither has read, as a parse that builds nothing finds it.
+    /// Whether a read so far (a parse, the detector's walk, [`Exchange::check_depth`]) found the
+    /// body nested too deep to read whole.
     pub fn too_deep(&self) -> bool {
-        self.parsed.walk_too_deep.load(Ordering::Relaxed)
-            || *self
-                .parsed
-                .json_too_deep
-                .get_or_init(|| serde_json::from_slice::<DepthProbe>(&self.body).is_err_and(|e| is_recursion_limit(&e)))
+        self.parsed.walk_too_deep.load(Ordering::Relaxed) || self.parsed.json_too_deep.get() == Some(&true)
+    }
+
+    /// [`Exchange::too_deep`], reading the body for it if nothing has: with a parse that builds
+    /// nothing, so a body no analyzer reads costs one pass and no allocation.
+    pub fn check_depth(&self) -> bool {
+        self.parsed
+            .json_too_deep
+            .get_or_init(|| serde_json::from_slice::<DepthProbe>(&self.body).is_err_and(|e| is_recursion_limit(&e)));
+        self.too_deep()
     }
 
     /// Drops the parsed values once nothing will read them again; later reads parse afresh.
@@ -177,10 +182,12 @@ mod tests {
             ("<html>".repeat(1_000), false),
         ] {
             let unread = Exchange::for_test("/x", Some(200), &body);
-            assert_eq!(unread.too_deep(), deep, "{}…", &body[..40.min(body.len())]);
+            assert!(!unread.too_deep(), "not known before a read");
+            assert_eq!(unread.check_depth(), deep, "{}…", &body[..40.min(body.len())]);
             let parsed = Exchange::for_test("/x", Some(200), &body);
             let _ = parsed.json();
             assert_eq!(parsed.too_deep(), deep, "parsed {}…", &body[..40.min(body.len())]);
+            assert_eq!(parsed.check_depth(), deep);
             // The verdict outlives the parsed value it came with.
             parsed.release_parsed();
             assert_eq!(parsed.too_deep(), deep);
