@@ -168,9 +168,9 @@ pub async fn scan(mut config: ScanConfig, progress: &dyn Progress) -> Result<Rep
     Ok(report)
 }
 
-/// The analysis's pace per core in body bytes per second, measured with the analyzers of this
-/// release on large JSON pages (`benches/analysis.rs`: about 40 MB/s per core in an optimised build)
-/// and halved, as a debug build or a loaded machine reads slower.
+/// The analysis's pace per core in body bytes per second, on the low side: `benches/analysis.rs`
+/// measured 45–70 MB/s per core on large JSON pages in an optimised build; a debug build on a
+/// loaded machine read about 7.
 const ANALYSIS_BYTES_PER_SEC_PER_CORE: f64 = 20e6;
 /// The least grace: a small scan's few answers are analysed even when its time limit is spent.
 const MIN_ANALYSIS_GRACE: Duration = Duration::from_millis(250);
