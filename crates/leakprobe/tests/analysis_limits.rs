@@ -27,7 +27,7 @@ fn not_analysed(reasons: &[String]) -> Option<(usize, usize)> {
     })
 }
 
-/// Dozens of 2 MiB JSON pages, and one endpoint that holds its requests past the time limit: the
+/// Dozens of 1.9 MB pages of records, and one endpoint that holds its requests past the time limit: the
 /// analysis starts with the limit spent. It gets a tenth of the 1 s limit (a fixed 5 s before),
 /// stops there and the report says how many answers it left.
 #[test]
