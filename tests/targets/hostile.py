@@ -24,6 +24,15 @@ MIB = 1024 * 1024
 LINKS = ["/api/users", "/api/orders", "/api/feed", "/api/export", "/api/reports", "/api/me"]
 # A JSON body of ~2 MiB: ordinary records, nothing sensitive (the detector has to read it all).
 PAGE = json.dumps({"items": [{"id": i, "sku": f"A-{i:06d}", "qty": i % 7} for i in range(48000)]}).encode()
+# ~1.9 MB of customer records, whole (under the 2 MiB body cap), each with an e-mail address: every
+# analyzer reads all of it.
+RECORDS = (
+    json.dumps(
+        {"items": [{"id": i, "name": f"Customer {i}", "email": f"c{i}@fastmail.fm", "city": "Lyon"} for i in range(22000)]}
+    ).encode()
+    if KIND == "pages_silent"
+    else b""
+)
 
 
 def gzip_bomb() -> bytes:
@@ -122,6 +131,16 @@ async def hostile(path: str, headers: dict, writer) -> bool:
         return True
     if KIND == "many_pages":
         await send(writer, "200 OK", PAGE)
+        return True
+    if KIND == "pages_silent":
+        # Pages under /api/ (not soft-404 look-alikes: other paths are 404) and one endpoint that
+        # holds every request to the deadline, so the analysis of the pages starts with no time left.
+        if path == "/api/slow":
+            await asyncio.sleep(3600)
+        if path.startswith("/api/"):
+            await send(writer, "200 OK", RECORDS)
+        else:
+            await send(writer, "404 Not Found", b'{"error": "not found"}')
         return True
     if KIND == "slow_headers":
         writer.write(b"HTTP/1.1 200 OK\r\n")

@@ -170,13 +170,28 @@ pub async fn scan(mut config: ScanConfig, progress: &dyn Progress) -> Result<Rep
     Ok(report)
 }
 
+/// The analysis's pace per core in body bytes per second, on the low side: `benches/analysis.rs`
+/// measured 45–70 MB/s per core on large JSON pages in an optimised build; a debug build on a
+/// loaded machine read about 7.
+const ANALYSIS_BYTES_PER_SEC_PER_CORE: f64 = 20e6;
+/// The least grace: a small scan's few answers are analysed even when its time limit is spent.
+const MIN_ANALYSIS_GRACE: Duration = Duration::from_millis(250);
+/// The most: what the scan may overrun its time limit by stays well within the 15 s the safety
+/// contract allows, with room for the report.
+const MAX_ANALYSIS_GRACE: Duration = Duration::from_secs(10);
+
 /// How long the analysis may run when the requests used up the time limit: the answers already
-/// paid for are worth a few seconds, and the scan still ends well within its limit plus the
-/// slack the safety contract allows.
-const ANALYSIS_GRACE: Duration = Duration::from_secs(5);
+/// paid for are worth the time their analysis should take (twice the estimate at
+/// [`ANALYSIS_BYTES_PER_SEC_PER_CORE`]), but never more than a tenth of the time limit, so a short
+/// limit is not overrun by seconds, nor more than [`MAX_ANALYSIS_GRACE`].
+fn analysis_grace(time_limit: Duration, body_bytes: usize, cores: usize) -> Duration {
+    #[allow(clippy::cast_precision_loss)] // an estimate
+    let estimate = body_bytes as f64 / (ANALYSIS_BYTES_PER_SEC_PER_CORE * cores.max(1) as f64);
+    Duration::from_secs_f64(2.0 * estimate).max(MIN_ANALYSIS_GRACE).min(time_limit / 10).min(MAX_ANALYSIS_GRACE)
+}
 
 /// Runs the passive analyzers over every exchange, on all cores, until the scan's deadline (or
-/// [`ANALYSIS_GRACE`] when it has passed). Hits come back in exchange order, as a sequential run
+/// for [`analysis_grace`] when less is left). Hits come back in exchange order, as a sequential run
 /// would give them; exchanges left unread, and bodies nested too deep to read whole, are
 /// reported as incomplete. Returns the hits and how many exchanges were analysed.
 fn analyse(ctx: &ScanContext, exchanges: &[Arc<client::Exchange>]) -> (Vec<(&'static checks::CheckInfo, Hit)>, usize) {
@@ -188,9 +203,13 @@ fn analyse(ctx: &ScanContext, exchanges: &[Arc<client::Exchange>]) -> (Vec<(&'st
             Runner::Active(_) => None,
         })
         .collect();
-    let deadline = Instant::now() + ctx.client.time_left().max(ANALYSIS_GRACE);
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(exchanges.len());
+    let bytes = exchanges.iter().map(|ex| ex.body.len()).sum();
+    let grace = analysis_grace(ctx.config.time_limit, bytes, threads);
+    let started = Instant::now();
+    let deadline = started + ctx.client.time_left().max(grace);
     let next = AtomicUsize::new(0);
-    let (analysed, too_deep) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let analysed = AtomicUsize::new(0);
     let worker = || {
         let mut out = Vec::new();
         let mut found = Vec::new();
@@ -204,15 +223,12 @@ fn analyse(ctx: &ScanContext, exchanges: &[Arc<client::Exchange>]) -> (Vec<(&'st
                 analyze(ex, ctx, &mut found);
                 out.extend(found.drain(..).map(|h| (i, *check, h)));
             }
-            if ex.too_deep() {
-                too_deep.fetch_add(1, Ordering::Relaxed);
-            }
+            ex.check_depth();
             // Nothing reads the parsed body again; the scan keeps the exchange itself.
             ex.release_parsed();
             analysed.fetch_add(1, Ordering::Relaxed);
         }
     };
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(exchanges.len());
     let mut hits: Vec<(usize, &'static checks::CheckInfo, Hit)> = std::thread::scope(|s| {
         let handles: Vec<_> = (1..threads).map(|_| s.spawn(worker)).collect();
         let mut all = worker();
@@ -223,7 +239,16 @@ fn analyse(ctx: &ScanContext, exchanges: &[Arc<client::Exchange>]) -> (Vec<(&'st
     });
     // Stable: within one exchange the checks keep their registry order.
     hits.sort_by_key(|h| h.0);
-    let (analysed, too_deep) = (analysed.into_inner(), too_deep.into_inner());
+    let analysed = analysed.into_inner();
+    // Every answer analysed had its depth checked; one left unread counts if a check read it deep.
+    let too_deep = exchanges.iter().filter(|ex| ex.too_deep()).count();
+    tracing::info!(
+        exchanges = exchanges.len(),
+        analysed,
+        bytes,
+        ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        "analysis"
+    );
     if analysed < exchanges.len() {
         ctx.client.mark_incomplete(format!(
             "time limit reached during analysis: {} of {} response(s) not analysed",
@@ -321,5 +346,24 @@ fn coverage(ctx: &ScanContext, checks: Vec<report::CheckCoverage>) -> Coverage {
             .into_iter()
             .map(|(method, path, why)| report::NotCalled { method, path, reason: why.as_str().to_string() })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn analysis_grace_follows_the_work_and_the_time_limit() {
+        let s = Duration::from_secs;
+        // A short time limit is overrun by a tenth of it at most, however much there is to read.
+        assert_eq!(analysis_grace(s(6), 200 << 20, 2), Duration::from_millis(600));
+        // A long scan of many large bodies gets the time their analysis takes (the old fixed 5 s
+        // cut it)…
+        let big = analysis_grace(s(600), 300 << 20, 2);
+        assert!(big > s(5) && big <= MAX_ANALYSIS_GRACE, "{big:?}");
+        // …more cores need less of it, and a few small answers need little.
+        assert!(analysis_grace(s(600), 100 << 20, 8) < analysis_grace(s(600), 100 << 20, 2));
+        assert_eq!(analysis_grace(s(120), 40_000, 2), MIN_ANALYSIS_GRACE);
     }
 }
