@@ -56,6 +56,9 @@ impl ApiError {
     pub fn message(&self) -> &str {
         &self.message
     }
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
 }
 
 impl From<ServerError> for ApiError {

@@ -29,6 +29,7 @@ pub mod scans;
 pub mod scope;
 pub mod secrets;
 pub mod targets;
+pub mod web;
 
 use std::io::Write as _;
 use std::net::SocketAddr;

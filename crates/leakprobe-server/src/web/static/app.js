@@ -1,0 +1,1 @@
+// leakprobe dashboard script: progressive enhancement only; every page works without it.
