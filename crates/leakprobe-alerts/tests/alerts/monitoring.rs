@@ -1,46 +1,11 @@
-//! Rules over real reports: a Flask target (`tests/targets/monitor_toggle.py`) scanned by the engine
+//! Rules over real reports: a Flask target (`tests/targets/server_watch.py`) scanned by the engine
 //! while its leak is switched on and off, as a monitored target is between scheduled scans.
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use leakprobe_alerts::{evaluate, EventKind, History, Notice, Outcome, Rule, Scan, TargetInfo};
 use leakprobe_engine::report::{Category, Report};
 use leakprobe_engine::{scan, NoProgress, ScanConfig};
-
-use crate::{python, repo_root};
-
-struct Target {
-    child: Child,
-    url: String,
-}
-
-impl Target {
-    fn start(module: &str, env: &[(&str, &Path)]) -> Target {
-        let dir = repo_root().join("tests/targets");
-        let mut child = Command::new(python())
-            .arg(dir.join("serve.py"))
-            .arg(module)
-            .envs(env.iter().copied())
-            .current_dir(&dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start target");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("first line");
-        let port: u16 = line.trim().strip_prefix("PORT ").and_then(|p| p.parse().ok()).expect("PORT line");
-        Target { child, url: format!("http://127.0.0.1:{port}") }
-    }
-}
-
-impl Drop for Target {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use leakprobe_testkit::Target;
 
 async fn scan_once(url: &str) -> Report {
     let mut config = ScanConfig::new(url).expect("config");
@@ -53,7 +18,7 @@ async fn scan_once(url: &str) -> Report {
 async fn a_leak_switched_on_alerts_once_and_switched_off_is_reported_fixed() {
     let nonce = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_nanos();
     let flag = std::env::temp_dir().join(format!("leakprobe-alerts-leak-{}-{nonce}", std::process::id()));
-    let target = Target::start("monitor_toggle", &[("MONITOR_LEAK_FLAG", &flag)]);
+    let target = Target::start_env("server_watch", &[("TARGET_LEAK_FILE", flag.to_str().expect("utf8"))]);
     let rules: Vec<Rule> = serde_json::from_str(
         r#"[{"when": "new_finding", "category": "data_exposure", "notify_fixed": true},
             {"when": "score_drop", "points": 10}, {"when": "scan_failed"}]"#,
