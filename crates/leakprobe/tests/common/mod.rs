@@ -2,13 +2,12 @@
 //! the real `leakprobe` binary run against them.
 #![allow(dead_code)] // each test file uses its own subset
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+#[allow(unused_imports)] // each test file uses its own subset
 pub use leakprobe_testkit::{pki, python, repo_root, Target};
 
 pub fn leakprobe() -> assert_cmd::Command {
