@@ -52,7 +52,11 @@ pub fn latest_due(schedule: &Schedule, now: DateTime<Utc>) -> Option<DateTime<Ut
             let period = i64::from(*minutes).max(1) * 60;
             DateTime::from_timestamp(now.timestamp().div_euclid(period) * period, 0)
         }
-        (None, Some(expr)) => croner::Cron::from_str(expr).ok()?.find_previous_occurrence(&now, true).ok(),
+        // croner keeps the reference time's fraction of a second; due times must not vary with it.
+        (None, Some(expr)) => croner::Cron::from_str(expr)
+            .ok()?
+            .find_previous_occurrence(&DateTime::from_timestamp(now.timestamp(), 0)?, true)
+            .ok(),
         _ => None,
     }
 }
