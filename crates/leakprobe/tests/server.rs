@@ -244,7 +244,8 @@ async fn rest_flow_stores_scans_reports_and_diffs_and_never_shows_an_identity_se
                 "base_url": target.url,
                 "identities": [format!("member=bearer:{identity_secret}")],
                 "settings": {"max_requests": 400, "time_limit": "60s"},
-                "schedule": {"every_minutes": 15},
+                // Weekly, on epoch-aligned slots: the scheduler queues nothing during this test.
+                "schedule": {"every_minutes": 10080},
                 "suppressions": [{"check": "server_version_disclosure", "reason": "behind our proxy"}]
             }),
         )
@@ -253,7 +254,7 @@ async fn rest_flow_stores_scans_reports_and_diffs_and_never_shows_an_identity_se
     let target_json = created.json();
     let target_id = target_json["id"].as_str().expect("target id").to_string();
     assert_eq!(target_json["identities"], json!([{"name": "member", "kind": "bearer"}]));
-    assert_eq!(target_json["schedule"]["every_minutes"], 15);
+    assert_eq!(target_json["schedule"]["every_minutes"], 10080);
 
     // Invalid input is a 400 with a JSON message, and nothing is stored.
     for bad in [
@@ -407,6 +408,8 @@ async fn every_api_route_refuses_requests_without_a_valid_token() {
         ("GET", "/api/v1/targets/some-id"),
         ("PUT", "/api/v1/targets/some-id"),
         ("DELETE", "/api/v1/targets/some-id"),
+        ("POST", "/api/v1/targets/some-id/alerts/test"),
+        ("GET", "/api/v1/targets/some-id/alerts/deliveries"),
         ("GET", "/api/v1/scans"),
         ("POST", "/api/v1/scans"),
         ("GET", "/api/v1/scans/some-id"),
@@ -654,4 +657,276 @@ async fn two_workers_on_postgresql_share_one_queue_and_run_each_scan_once() {
     assert_eq!(done.iter().sum::<usize>(), 20, "scans done per worker: {done:?}");
     assert!(done.iter().all(|&n| n > 0), "one worker ran every scan: {done:?}");
     assert_eq!(api.get("/api/v1/scans?limit=100").await.json()["total"], 20);
+}
+
+const HOOK_KEY: &str = "whsec-monitoring-test-key-4c1d9e";
+
+/// A generic-webhook receiver on loopback that keeps each delivery whose HMAC signature verifies
+/// under [`HOOK_KEY`] and refuses (401) any other.
+#[derive(Clone, Default)]
+struct Hook {
+    received: std::sync::Arc<Mutex<Vec<Value>>>,
+    refused: std::sync::Arc<Mutex<usize>>,
+}
+
+impl Hook {
+    async fn start() -> (String, Hook) {
+        let hook = Hook::default();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}/hooks/leakprobe", listener.local_addr().expect("addr"));
+        let app = axum::Router::new().fallback(receive).with_state(hook.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (url, hook)
+    }
+
+    fn received(&self) -> Vec<Value> {
+        self.received.lock().expect("lock").clone()
+    }
+}
+
+async fn receive(
+    axum::extract::State(hook): axum::extract::State<Hook>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> axum::http::StatusCode {
+    use hmac::{KeyInit as _, Mac as _};
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let timestamp = header("x-leakprobe-timestamp");
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(HOOK_KEY.as_bytes()).expect("key");
+    mac.update(timestamp.as_bytes());
+    mac.update(b".");
+    mac.update(&body);
+    let signed = header("x-leakprobe-signature").strip_prefix("sha256=").and_then(|h| hex::decode(h).ok());
+    if signed.is_none_or(|s| mac.verify_slice(&s).is_err()) {
+        *hook.refused.lock().expect("lock") += 1;
+        return axum::http::StatusCode::UNAUTHORIZED;
+    }
+    hook.received.lock().expect("lock").push(serde_json::from_slice(&body).expect("JSON body"));
+    axum::http::StatusCode::NO_CONTENT
+}
+
+/// The ids of the target's scans that are done, oldest first.
+async fn done_scans(api: &Api, target_id: &str) -> Vec<String> {
+    let listed = api.get(&format!("/api/v1/scans?target={target_id}&limit=100")).await.json();
+    let mut done: Vec<String> = listed["scans"]
+        .as_array()
+        .expect("scans")
+        .iter()
+        .filter(|s| s["status"] == "done")
+        .map(|s| s["id"].as_str().expect("id").to_string())
+        .collect();
+    done.reverse();
+    done
+}
+
+/// Waits for a scan of the target that was not done when `before` was taken to be done (the
+/// scheduler queues it), then for its alerts to be handled; returns its id.
+async fn next_scheduled_scan(api: &Api, target_id: &str, before: &[String], dir: &Path) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let done = done_scans(api, target_id).await;
+        if let Some(new) = done.iter().find(|id| !before.contains(id)) {
+            // Alerts follow the stored scan in the same job: the job's row says when it is over.
+            let deadline = Instant::now() + Duration::from_secs(15);
+            while sql(
+                dir,
+                &format!("SELECT status FROM Jobs WHERE CAST(job AS TEXT) LIKE '%{new}%' AND status = 'Done'"),
+            )
+            .is_empty()
+            {
+                assert!(Instant::now() < deadline, "the job of scan {new} never finished");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            return new.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no scheduled scan finished in 30 s: {:?}",
+            sql(dir, "SELECT * FROM lp_schedule_runs")
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn events_of<'a>(notice: &'a Value, kind: &str) -> Vec<&'a Value> {
+    notice["events"].as_array().expect("events").iter().filter(|e| e["event"] == kind).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scheduled_target_alerts_once_when_a_leak_appears_and_once_when_it_is_fixed() {
+    let dir = temp_dir("monitoring");
+    let leak = dir.join("leak-on");
+    let target = Target::start_env("server_watch", &[("TARGET_LEAK_FILE", leak.to_str().expect("utf8"))]);
+    let (hook_url, hook) = Hook::start().await;
+    let server = Process::serve(&dir, &["--workers", "1"]);
+    let api = Api::new(&server.url, &create_token(&dir));
+
+    // Bad alert settings are refused before anything is stored.
+    for bad in [
+        json!({"rules": [{"when": "grade_below", "grade": "F"}]}),
+        json!({"rules": [{"when": "scan_failed"}, {"when": "scan_failed"}]}),
+        json!({"channels": [{"type": "webhook", "url": hook_url, "secret": "short"}]}),
+        json!({"channels": [{"type": "webhook", "url": "http://192.0.2.1/hook", "secret": HOOK_KEY}]}),
+        json!({"channels": [{"type": "slack"}]}),
+    ] {
+        let reply =
+            api.send("POST", "/api/v1/targets", json!({"name": "x", "base_url": target.url, "alerts": bad})).await;
+        assert_eq!(reply.status, 400, "{bad}: {}", reply.body);
+    }
+    assert_eq!(api.get("/api/v1/targets").await.json()["targets"], json!([]));
+
+    let created = api
+        .send(
+            "POST",
+            "/api/v1/targets",
+            json!({
+                "name": "members",
+                "base_url": target.url,
+                "schedule": {"cron": "*/2 * * * * *"},
+                "alerts": {
+                    "rules": [{"when": "new_finding", "category": "data_exposure", "notify_fixed": true}],
+                    "channels": [{"type": "webhook", "url": "http://127.0.0.1:9/old", "secret": "an-older-key-0123456789"}]
+                }
+            }),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let target_id = created.json()["id"].as_str().expect("id").to_string();
+    assert_eq!(
+        created.json()["alerts"]["channels"],
+        json!([{"kind": "webhook", "label": "webhook http://127.0.0.1:9"}])
+    );
+    // A new URL and key replace the old ones; a PUT without `alerts` keeps them; a PUT whose
+    // channel leaves the secrets out keeps them too (write-only fields).
+    let path = format!("/api/v1/targets/{target_id}");
+    let base = json!({"name": "members", "base_url": target.url, "schedule": {"cron": "*/2 * * * * *"}});
+    let mut with_alerts = base.clone();
+    with_alerts["alerts"] = json!({
+        "rules": [{"when": "new_finding", "category": "data_exposure", "notify_fixed": true}],
+        "channels": [{"type": "webhook", "url": hook_url, "secret": HOOK_KEY}]
+    });
+    assert_eq!(api.send("PUT", &path, with_alerts.clone()).await.status, 200);
+    assert_eq!(api.send("PUT", &path, base.clone()).await.status, 200);
+    with_alerts["alerts"]["channels"] = json!([{"type": "webhook", "url": "", "secret": ""}]);
+    let kept = api.send("PUT", &path, with_alerts).await;
+    assert_eq!(kept.status, 200, "{}", kept.body);
+    let port = hook_url.split(':').nth(2).expect("port").split('/').next().expect("port");
+    assert_eq!(kept.json()["alerts"]["channels"][0]["label"], format!("webhook http://127.0.0.1:{port}"));
+    assert_eq!(kept.json()["alerts"]["rules"][0]["when"], "new_finding");
+
+    // The first scheduled scan: no leak, so nothing to say.
+    let first = next_scheduled_scan(&api, &target_id, &[], &dir).await;
+    assert!(hook.received().is_empty(), "a clean first scan alerted: {:?}", hook.received());
+
+    std::fs::write(&leak, "").expect("switch the leak on");
+    let seen = done_scans(&api, &target_id).await;
+    let leaking = next_scheduled_scan(&api, &target_id, &seen, &dir).await;
+    let seen = done_scans(&api, &target_id).await;
+    let still = next_scheduled_scan(&api, &target_id, &seen, &dir).await;
+    let alerts = hook.received();
+    assert_eq!(alerts.len(), 1, "one leak, one alert (not one per scan that still sees it): {alerts:#?}");
+    assert_eq!(alerts[0]["type"], "leakprobe.alert");
+    assert_eq!(alerts[0]["scan"], leaking.as_str());
+    let new = events_of(&alerts[0], "new_finding");
+    assert_eq!(new.len(), alerts[0]["events"].as_array().expect("events").len(), "{alerts:#?}");
+    assert!(
+        new.iter().all(|e| e["finding"]["category"] == "data_exposure"
+            && e["finding"]["endpoint"].as_str().is_some_and(|p| p.starts_with("/api/members"))),
+        "{new:#?}"
+    );
+
+    std::fs::remove_file(&leak).expect("switch the leak off");
+    let seen = done_scans(&api, &target_id).await;
+    let fixed_scan = next_scheduled_scan(&api, &target_id, &seen, &dir).await;
+    let alerts = hook.received();
+    assert_eq!(alerts.len(), 2, "{alerts:#?}");
+    assert_eq!(alerts[1]["scan"], fixed_scan.as_str());
+    let fixed: Vec<&Value> = events_of(&alerts[1], "fixed").into_iter().map(|e| &e["finding"]["id"]).collect();
+    let appeared: Vec<&Value> = new.iter().map(|e| &e["finding"]["id"]).collect();
+    assert_eq!(fixed, appeared, "what appeared is what is reported fixed: {alerts:#?}");
+    assert_eq!(*hook.refused.lock().expect("lock"), 0, "a delivery's signature did not verify");
+
+    // The deliveries are recorded, newest first; a test message goes out and is recorded too.
+    let tested = api.send("POST", &format!("/api/v1/targets/{target_id}/alerts/test"), json!({})).await;
+    assert_eq!(tested.status, 200, "{}", tested.body);
+    assert_eq!(tested.json()["deliveries"][0]["ok"], true, "{}", tested.body);
+    assert_eq!(hook.received().last().expect("test message")["type"], "leakprobe.test");
+    let deliveries = api.get(&format!("/api/v1/targets/{target_id}/alerts/deliveries")).await.json();
+    let list = deliveries["deliveries"].as_array().expect("deliveries");
+    let scans: Vec<&Value> = list.iter().map(|d| &d["scan_id"]).collect();
+    assert_eq!(scans, [&Value::Null, &json!(fixed_scan), &json!(leaking)], "{deliveries:#}");
+    assert!(list.iter().all(|d| d["ok"] == true && d["channel"] == "webhook"), "{deliveries:#}");
+    assert_eq!(list[2]["events"].as_array().expect("keys").len(), new.len());
+    // One scan at a time: a due time that found the previous scan unfinished queued nothing.
+    for run in sql(&dir, "SELECT scan_id, skipped FROM lp_schedule_runs") {
+        assert!(run["scan_id"].is_null() != run["skipped"].is_null(), "{run}");
+    }
+    for id in [&first, &leaking, &still, &fixed_scan] {
+        assert_eq!(api.get(&format!("/api/v1/scans/{id}")).await.json()["attempts"], 1);
+    }
+
+    // The channel's URL path and key: in no response, not in the log, not in the database.
+    for body in api.seen.lock().expect("seen").iter() {
+        assert!(
+            !body.contains(HOOK_KEY) && !body.contains("/hooks/leakprobe"),
+            "a response shows a channel secret: {body}"
+        );
+    }
+    assert!(!server.log().contains(HOOK_KEY) && !server.log().contains("/hooks/leakprobe"));
+    assert!(!contains(&database_bytes(&dir), HOOK_KEY), "the database holds the HMAC key in clear");
+    assert!(!contains(&database_bytes(&dir), "/hooks/leakprobe"), "the database holds the webhook URL in clear");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_killed_mid_scan_keeps_every_stored_scan_and_runs_the_interrupted_one_again_once() {
+    let dir = temp_dir("serve-killed");
+    let fast = Target::start("server_watch");
+    let slow = Target::start_env("server_watch", &[("TARGET_DELAY", "0.05")]);
+    let mut server = Process::serve(&dir, &["--workers", "1"]);
+    let api = Api::new(&server.url, &create_token(&dir));
+    let stored = api.queue(json!({"url": fast.url})).await;
+    assert_eq!(api.wait(&stored, Duration::from_secs(60)).await["status"], "done");
+    let before = sql(&dir, &format!("SELECT report, score FROM lp_scans WHERE id = '{stored}'"));
+    let indexed =
+        sql(&dir, &format!("SELECT finding_id FROM lp_findings WHERE scan_id = '{stored}' ORDER BY finding_id"));
+
+    let created = api
+        .send(
+            "POST",
+            "/api/v1/targets",
+            json!({"name": "slow", "base_url": slow.url, "settings": {"max_requests": 100}}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let interrupted = api.queue(json!({"target_id": created.json()["id"]})).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let scan = api.get(&format!("/api/v1/scans/{interrupted}")).await.json();
+        if scan["status"] == "running" && scan["requests"].as_i64().unwrap_or(0) > 0 {
+            break;
+        }
+        assert_ne!(scan["status"], "done", "the scan finished before serve could be killed");
+        assert!(Instant::now() < deadline, "the scan never started: {scan}\n{}", server.log());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server.kill(); // SIGKILL: no graceful shutdown, the job is left claimed by a dead worker.
+    assert_eq!(sql(&dir, &format!("SELECT status FROM lp_scans WHERE id = '{interrupted}'"))[0]["status"], "running");
+
+    let server = Process::serve(&dir, &["--workers", "1"]);
+    let api = Api::new(&server.url, &api.token);
+    let scan = api.wait(&interrupted, Duration::from_secs(60)).await;
+    assert_eq!(scan["status"], "done", "{scan}\n{}", server.log());
+    assert_eq!(scan["attempts"], 2, "once before the kill, once after: {scan}");
+    assert_eq!(server.log().matches("scan done").count(), 1, "{}", server.log());
+    // The scan stored before the kill is intact, row and findings, and nothing was stored twice.
+    assert_eq!(sql(&dir, &format!("SELECT report, score FROM lp_scans WHERE id = '{stored}'")), before);
+    assert_eq!(
+        sql(&dir, &format!("SELECT finding_id FROM lp_findings WHERE scan_id = '{stored}' ORDER BY finding_id")),
+        indexed
+    );
+    assert_eq!(sql(&dir, "SELECT COUNT(*) AS n FROM lp_scans")[0]["n"], 2);
+    let indexed_now = sql(&dir, &format!("SELECT COUNT(*) AS n FROM lp_findings WHERE scan_id = '{interrupted}'"));
+    assert_eq!(indexed_now[0]["n"].as_u64(), Some(findings(&scan["report"]).len() as u64));
+    let jobs = sql(&dir, "SELECT status FROM Jobs");
+    assert_eq!(jobs, vec![json!({"status": "Done"}), json!({"status": "Done"})], "two jobs, each finished once");
 }

@@ -6,13 +6,4 @@ mod monitoring;
 mod rules;
 mod webhooks;
 
-use std::path::{Path, PathBuf};
-
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
-}
-
-/// The venv's Python (created by `scripts/test.sh`), or `LEAKPROBE_PYTHON`.
-pub fn python() -> PathBuf {
-    std::env::var_os("LEAKPROBE_PYTHON").map(PathBuf::from).unwrap_or_else(|| repo_root().join(".venv/bin/python"))
-}
+pub use leakprobe_testkit::{python, repo_root};
