@@ -188,7 +188,7 @@ async fn scan_config(app: &App, target_id: Option<&str>, url: &str) -> Result<le
         Some(id) => targets::load(app, id).await?.request(app)?,
         None => leakprobe_mcp::store::ScanRequest { url: url.to_string(), ..Default::default() },
     };
-    scope::config(&app.scope, &request)
+    scope::config(&scope::current(app).await?, &request)
 }
 
 async fn finish_failed(db: &Db, scan_id: &str, error: &str) -> Result<(), ServerError> {

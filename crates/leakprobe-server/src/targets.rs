@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use leakprobe_mcp::store::ScanRequest;
+use leakprobe_mcp::Settings;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sqlx::any::AnyRow;
@@ -172,11 +173,11 @@ pub async fn load(app: &App, id: &str) -> Result<StoredTarget, ApiError> {
 }
 
 /// Everything the input says, checked the way a scan would check it, before anything is stored.
-fn validate(app: &App, input: &TargetInput, identities: &[String]) -> Result<(), ApiError> {
+fn validate(scope: &Settings, input: &TargetInput, identities: &[String]) -> Result<(), ApiError> {
     if input.name.trim().is_empty() || input.name.len() > 200 {
         return Err(ApiError::bad_request("`name` must be 1 to 200 characters"));
     }
-    scope::check(&app.scope, &input.base_url)?;
+    scope::check(scope, &input.base_url)?;
     if let Some(spec) = &input.spec {
         if !(spec.starts_with("http://") || spec.starts_with("https://")) {
             return Err(ApiError::bad_request(
@@ -207,7 +208,7 @@ fn validate(app: &App, input: &TargetInput, identities: &[String]) -> Result<(),
         max_requests: input.settings.max_requests,
         time_limit: input.settings.time_limit.clone(),
     };
-    scope::config(&app.scope, &request).map(|_| ())
+    scope::config(scope, &request).map(|_| ())
 }
 
 fn identity_views(identities: &[String]) -> Vec<IdentityView> {
@@ -244,7 +245,7 @@ fn view(row: &AnyRow) -> Result<Value, ApiError> {
 
 const COLUMNS: &str = "id, name, base_url, spec, identities, settings, schedule, suppressions, created_at, updated_at";
 
-async fn fetch_view(app: &App, id: &str) -> Result<Value, ApiError> {
+pub(crate) async fn fetch_view(app: &App, id: &str) -> Result<Value, ApiError> {
     let row = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM lp_targets WHERE id = $1")))
         .bind(id)
         .fetch_optional(&app.db.pool)
@@ -277,7 +278,7 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let input = json_body(body)?;
     let identities = input.identities.clone().unwrap_or_default();
-    validate(&app, &input, &identities)?;
+    validate(&scope::current(&app).await?, &input, &identities)?;
     let id = new_id();
     let at = now();
     sqlx::query(
@@ -310,7 +311,7 @@ pub async fn update(
     let stored = load(&app, &id).await?;
     let result = match &input.identities {
         Some(identities) => {
-            validate(&app, &input, identities)?;
+            validate(&scope::current(&app).await?, &input, identities)?;
             sqlx::query("UPDATE lp_targets SET identities = $1, identities_sealed = $2 WHERE id = $3")
                 .bind(to_text(&identity_views(identities))?)
                 .bind(seal(&app, &id, identities)?)
@@ -321,7 +322,7 @@ pub async fn update(
         None => {
             // The saved identities are checked again with the new URL and settings.
             let kept = stored.request(&app)?.identities;
-            validate(&app, &input, &kept)?;
+            validate(&scope::current(&app).await?, &input, &kept)?;
             Ok(Default::default())
         }
     };
