@@ -6,7 +6,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{from_fn_with_state, map_response};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use leakprobe_mcp::Settings;
 use serde_json::json;
@@ -14,7 +14,7 @@ use serde_json::json;
 use crate::db::Db;
 use crate::jobs::Queue;
 use crate::secrets::SecretKey;
-use crate::{auth, scans, targets, ServerError};
+use crate::{alerting, auth, scans, targets, ServerError};
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -144,6 +144,8 @@ pub fn router(app: App) -> Router {
     let api = Router::new()
         .route("/targets", get(targets::list).post(targets::create))
         .route("/targets/{id}", get(targets::get).put(targets::update).delete(targets::delete))
+        .route("/targets/{id}/alerts/test", post(alerting::test_route))
+        .route("/targets/{id}/alerts/deliveries", get(alerting::deliveries_route))
         .route("/scans", get(scans::list).post(scans::create))
         .route("/scans/{id}", get(scans::get))
         .route("/scans/{id}/events", get(scans::events))

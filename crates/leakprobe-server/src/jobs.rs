@@ -24,7 +24,7 @@ use crate::api::{ApiError, App};
 use crate::db::{db_error, now, Db, QueuePool};
 use crate::scans::{DONE, FAILED, RUNNING};
 use crate::secrets::SecretKey;
-use crate::{scope, targets, ServerError};
+use crate::{alerting, scope, targets, ServerError};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScanJob {
@@ -102,7 +102,13 @@ async fn run_job(job: ScanJob, app: Data<App>) -> Result<(), BoxDynError> {
     run_scan(&app, &job.scan_id).await.map_err(|e| {
         tracing::error!(scan = %job.scan_id, "scan job failed, the queue will retry it: {e}");
         Box::new(e) as BoxDynError
-    })
+    })?;
+    // Also when the scan was stored by an earlier run of this job whose worker died before
+    // alerting: events are claimed by key, so what was sent is not sent again.
+    if let Err(e) = alerting::on_scan_finished(&app, &job.scan_id).await {
+        tracing::error!(scan = %job.scan_id, "alerts not sent: {e}");
+    }
+    Ok(())
 }
 
 /// One scan from its row to its stored report. An error here is the job's (the database went

@@ -4,8 +4,9 @@
 //! The parts: [`db`] (one URL, portable migrations), [`auth`] (the admin account, API tokens),
 //! [`targets`] (what to scan; identity secrets sealed by [`secrets`]), [`scope`] (the allow-list
 //! every scan passes before a request is sent), [`jobs`] (apalis workers running the engine) and
-//! [`api`] (the axum router). The dashboard's HTML routes, the scheduler (which enqueues the same
-//! [`jobs::ScanJob`]) and alerts (called when a scan is stored) slot in beside them.
+//! [`api`] (the axum router), [`scheduler`] (scheduled scans, queued as [`jobs::ScanJob`]s like
+//! any other) and [`alerting`] (each target's alert rules and channels, evaluated when a scan is
+//! stored). The dashboard's HTML routes slot in beside them.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), leakprobe_server::ServerError> {
@@ -21,11 +22,13 @@
 //! .await
 //! # }
 //! ```
+pub mod alerting;
 pub mod api;
 pub mod auth;
 pub mod db;
 pub mod jobs;
 pub mod scans;
+pub mod scheduler;
 pub mod scope;
 pub mod secrets;
 pub mod targets;
@@ -111,6 +114,8 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServerError> {
         let _ = out.flush();
     }
     let router = api::router(app.clone());
+    // Only `serve` schedules: `worker` processes just run what is queued.
+    tokio::spawn(scheduler::run(app.clone()));
     let server = async move {
         axum::serve(listener, router)
             .with_graceful_shutdown(async {

@@ -64,11 +64,18 @@ pub async fn queue(app: &App, input: ScanInput) -> Result<String, ApiError> {
         }
         _ => return Err(ApiError::bad_request("give exactly one of `target_id` and `url`")),
     };
+    let id = enqueue(&app, target_id.as_deref(), &url).await?;
+    Ok((StatusCode::ACCEPTED, Json(json!({ "id": id, "status": QUEUED }))))
+}
+
+/// A scan's row and its job (the API's and the scheduler's way in); the row goes again if the
+/// queue refuses the job.
+pub async fn enqueue(app: &App, target_id: Option<&str>, url: &str) -> Result<String, ApiError> {
     let id = new_id();
     sqlx::query("INSERT INTO lp_scans (id, target_id, url, status, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(&id)
-        .bind(&target_id)
-        .bind(&url)
+        .bind(target_id)
+        .bind(url)
         .bind(QUEUED)
         .bind(now())
         .execute(&app.db.pool)

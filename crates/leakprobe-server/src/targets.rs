@@ -17,6 +17,7 @@ use sqlx::any::AnyRow;
 // Only constant column lists and filters are formatted into SQL; every value is bound.
 use sqlx::{AssertSqlSafe, Row as _};
 
+use crate::alerting::{self, AlertsInput};
 use crate::api::{json_body, ApiError, App};
 use crate::db::{db_error, new_id, now};
 use crate::scope;
@@ -114,6 +115,9 @@ pub struct TargetInput {
     pub schedule: Option<Schedule>,
     #[serde(default)]
     pub suppressions: Vec<Suppression>,
+    /// Alert rules and channels; on `PUT`, absent keeps the saved ones.
+    #[serde(default)]
+    pub alerts: Option<AlertsInput>,
 }
 
 /// What may be shown of an identity.
@@ -238,12 +242,14 @@ fn view(row: &AnyRow) -> Result<Value, ApiError> {
         "settings": parse("settings")?,
         "schedule": parse("schedule")?,
         "suppressions": parse("suppressions")?,
+        "alerts": alerting::view_of(&text("alert_rules")?, &text("alert_channels")?)?,
         "created_at": text("created_at")?,
         "updated_at": text("updated_at")?,
     }))
 }
 
-const COLUMNS: &str = "id, name, base_url, spec, identities, settings, schedule, suppressions, created_at, updated_at";
+const COLUMNS: &str =
+    "id, name, base_url, spec, identities, settings, schedule, suppressions, alert_rules, alert_channels, created_at, updated_at";
 
 pub(crate) async fn fetch_view(app: &App, id: &str) -> Result<Value, ApiError> {
     let row = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM lp_targets WHERE id = $1")))
@@ -280,6 +286,10 @@ pub async fn create(
     let identities = input.identities.clone().unwrap_or_default();
     validate(&scope::current(&app).await?, &input, &identities)?;
     let id = new_id();
+    let alerts = match input.alerts.clone() {
+        Some(alerts) => Some(alerting::prepare(&app, &id, alerts, false).await?),
+        None => None,
+    };
     let at = now();
     sqlx::query(
         "INSERT INTO lp_targets (id, name, base_url, spec, identities, identities_sealed, settings, schedule, suppressions, created_at, updated_at) \
@@ -299,6 +309,9 @@ pub async fn create(
     .execute(&app.db.pool)
     .await
     .map_err(db_error)?;
+    if let Some(alerts) = alerts {
+        alerting::store(&app, &id, alerts).await?;
+    }
     Ok((StatusCode::CREATED, Json(fetch_view(&app, &id).await?)))
 }
 
@@ -309,6 +322,10 @@ pub async fn update(
 ) -> Result<Json<Value>, ApiError> {
     let input = json_body(body)?;
     let stored = load(&app, &id).await?;
+    let alerts = match input.alerts.clone() {
+        Some(alerts) => Some(alerting::prepare(&app, &id, alerts, true).await?),
+        None => None,
+    };
     let result = match &input.identities {
         Some(identities) => {
             validate(&scope::current(&app).await?, &input, identities)?;
@@ -342,6 +359,9 @@ pub async fn update(
     .execute(&app.db.pool)
     .await
     .map_err(db_error)?;
+    if let Some(alerts) = alerts {
+        alerting::store(&app, &id, alerts).await?;
+    }
     Ok(Json(fetch_view(&app, &id).await?))
 }
 
