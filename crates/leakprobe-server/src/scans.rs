@@ -64,8 +64,7 @@ pub async fn queue(app: &App, input: ScanInput) -> Result<String, ApiError> {
         }
         _ => return Err(ApiError::bad_request("give exactly one of `target_id` and `url`")),
     };
-    let id = enqueue(&app, target_id.as_deref(), &url).await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({ "id": id, "status": QUEUED }))))
+    enqueue(app, target_id.as_deref(), &url).await
 }
 
 /// A scan's row and its job (the API's and the scheduler's way in); the row goes again if the

@@ -29,10 +29,8 @@ pub async fn current(app: &App) -> Result<Settings, ApiError> {
 
 /// The hosts added on the settings page, sorted.
 pub async fn stored_hosts(app: &App) -> Result<Vec<String>, ApiError> {
-    let rows = sqlx::query("SELECT host FROM lp_allow_hosts ORDER BY host")
-        .fetch_all(&app.db.pool)
-        .await
-        .map_err(db_error)?;
+    let rows =
+        sqlx::query("SELECT host FROM lp_allow_hosts ORDER BY host").fetch_all(&app.db.pool).await.map_err(db_error)?;
     rows.iter().map(|r| r.try_get::<String, _>("host").map_err(|e| db_error(e).into())).collect()
 }
 
@@ -81,7 +79,11 @@ pub async fn add_host(app: &App, input: &str) -> Result<String, ApiError> {
 }
 
 pub async fn remove_host(app: &App, host: &str) -> Result<(), ApiError> {
-    sqlx::query("DELETE FROM lp_allow_hosts WHERE host = $1").bind(host).execute(&app.db.pool).await.map_err(db_error)?;
+    sqlx::query("DELETE FROM lp_allow_hosts WHERE host = $1")
+        .bind(host)
+        .execute(&app.db.pool)
+        .await
+        .map_err(db_error)?;
     Ok(())
 }
 
@@ -128,7 +130,9 @@ mod tests {
         assert_eq!(normalize_host("10.0.0.5:8443").expect("host:port"), "10.0.0.5:8443");
         assert_eq!(normalize_host("a.example:80").expect("default port"), "a.example:80");
         assert_eq!(normalize_host("[::FFFF:127.0.0.1]:5000").expect("ipv6"), "[::ffff:7f00:1]:5000");
-        for bad in ["", "*", "*.example.com", "http://a.example", "a.example/path", "user@a.example", "a b", "a.example:99999"] {
+        for bad in
+            ["", "*", "*.example.com", "http://a.example", "a.example/path", "user@a.example", "a b", "a.example:99999"]
+        {
             assert!(normalize_host(bad).is_err(), "{bad:?} accepted");
         }
     }

@@ -153,6 +153,23 @@ fn links_and_forms(body: &str) -> (Vec<String>, Vec<(String, String)>) {
     (links, forms)
 }
 
+/// An HTTP receiver on loopback for alert test messages: its URL and how many POSTs it got.
+async fn receiver() -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = hits.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move || async move {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            "ok"
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the receiver");
+    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, hits)
+}
+
 /// A form that would change something on any of the POST routes, if it were let through.
 fn forged<'a>(url: &'a str, csrf: Option<&'a str>) -> Vec<(&'a str, &'a str)> {
     let mut form = vec![("name", "forged"), ("base_url", url), ("url", url), ("host", "forged.example")];
@@ -183,6 +200,7 @@ const PAGES: &[&str] = &[
     "/scans/{s}/report.json",
     "/scans/{s}/report.html",
     "/settings",
+    "/settings/alerts/{t}",
 ];
 const POSTS: &[&str] = &[
     "/scans",
@@ -194,6 +212,8 @@ const POSTS: &[&str] = &[
     "/settings/allow-list/remove",
     "/settings/tokens",
     "/settings/tokens/{k}/revoke",
+    "/settings/alerts/{t}",
+    "/settings/alerts/{t}/test",
     "/logout",
 ];
 const API: &[(&str, &str)] = &[
@@ -242,9 +262,8 @@ async fn every_route_needs_a_session_every_form_its_csrf_token_and_no_page_shows
     assert!(tried.elapsed() >= Duration::from_millis(900), "a failed login answered in {:?}", tried.elapsed());
     assert!(!wrong.set_cookies.iter().any(|c| c.starts_with("lp_session=")), "{:?}", wrong.set_cookies);
     // The login form's own token: missing, or from another site, refused even with the password.
-    let forged = web
-        .call("POST", "/login", None, Some(&[("csrf", &csrf_in(&form.body)), ("password", ADMIN_PASSWORD)]))
-        .await;
+    let forged =
+        web.call("POST", "/login", None, Some(&[("csrf", &csrf_in(&form.body)), ("password", ADMIN_PASSWORD)])).await;
     assert_eq!(forged.status, 403);
     let cross = web
         .call_with(
@@ -325,6 +344,44 @@ async fn every_route_needs_a_session_every_form_its_csrf_token_and_no_page_shows
     assert_eq!(refused.status, 400, "{}", refused.body);
     assert!(refused.body.contains("cron") && !refused.body.contains(secret), "{}", refused.body);
 
+    // Alerts: a signed webhook whose secret is write-only, and a test message to a real receiver.
+    let hook_secret = "hook-secret-Web14mN8vB3";
+    let (hook_url, hook_hits) = receiver().await;
+    let alerts_path = format!("/settings/alerts/{target_id}");
+    let alerts = web
+        .call(
+            "POST",
+            &alerts_path,
+            Some(&cookie),
+            Some(&[
+                ("csrf", &csrf),
+                ("grade_below", "C"),
+                ("scan_failed", "on"),
+                ("webhook", "on"),
+                ("webhook_url", &hook_url),
+                ("webhook_secret", hook_secret),
+            ]),
+        )
+        .await;
+    assert_eq!(alerts.status, 303, "{}", alerts.body);
+    let stored = api.get(&format!("/api/v1/targets/{target_id}")).await.json();
+    assert_eq!(stored["alerts"]["rules"].as_array().map(Vec::len), Some(2), "{stored}");
+    assert_eq!(stored["alerts"]["channels"][0]["kind"], "webhook", "{stored}");
+    let tested = web.call("POST", &format!("{alerts_path}/test"), Some(&cookie), Some(&[("csrf", &csrf)])).await;
+    assert_eq!(tested.status, 200, "{}", tested.body);
+    assert!(tested.body.contains("id=\"test-results\"") && tested.body.contains("delivered"), "{}", tested.body);
+    assert_eq!(hook_hits.load(std::sync::atomic::Ordering::SeqCst), 1, "the receiver got no test message");
+    // Saving again with the secret field empty keeps the sealed secret.
+    let kept = web
+        .call(
+            "POST",
+            &alerts_path,
+            Some(&cookie),
+            Some(&[("csrf", &csrf), ("webhook", "on"), ("webhook_url", &hook_url), ("scan_failed", "on")]),
+        )
+        .await;
+    assert_eq!(kept.status, 303, "{}", kept.body);
+
     let queued = web.call("POST", &format!("/targets/{target_id}/scan"), Some(&cookie), Some(&[("csrf", &csrf)])).await;
     assert_eq!(queued.status, 303, "{}", queued.body);
     let first = queued.location.trim_start_matches("/scans/").to_string();
@@ -377,6 +434,7 @@ async fn every_route_needs_a_session_every_form_its_csrf_token_and_no_page_shows
     assert!(visited.len() >= PAGES.len(), "crawled {visited:?}");
     for (path, body) in &bodies {
         assert!(!body.contains(secret), "GET {path} shows the identity secret");
+        assert!(!body.contains(hook_secret), "GET {path} shows the webhook's signing secret");
         assert!(!body.contains(&token_value), "GET {path} shows the session token");
     }
 
@@ -441,7 +499,8 @@ async fn every_route_needs_a_session_every_form_its_csrf_token_and_no_page_shows
     assert!(refused.body.contains("allow-list"), "{}", refused.body);
     assert_eq!(api.send("POST", "/api/v1/scans", json!({"url": outside})).await.status, 403);
     let host = format!("[::ffff:127.0.0.1]:{}", target.port);
-    let added = web.call("POST", "/settings/allow-list", Some(&cookie), Some(&[("csrf", &csrf), ("host", &host)])).await;
+    let added =
+        web.call("POST", "/settings/allow-list", Some(&cookie), Some(&[("csrf", &csrf), ("host", &host)])).await;
     assert_eq!(added.status, 303, "{}", added.body);
     let settings = web.call("GET", "/settings", Some(&cookie), None).await;
     assert!(settings.body.contains("[::ffff:7f00:1]"), "{}", settings.body);
@@ -452,7 +511,12 @@ async fn every_route_needs_a_session_every_form_its_csrf_token_and_no_page_shows
         web.call("POST", "/settings/allow-list", Some(&cookie), Some(&[("csrf", &csrf), ("host", "*.example")])).await;
     assert_eq!(bad_host.status, 400, "{}", bad_host.body);
     let removed = web
-        .call("POST", "/settings/allow-list/remove", Some(&cookie), Some(&[("csrf", &csrf), ("host", "[::ffff:7f00:1]")]))
+        .call(
+            "POST",
+            "/settings/allow-list/remove",
+            Some(&cookie),
+            Some(&[("csrf", &csrf), ("host", "[::ffff:7f00:1]")]),
+        )
         .await;
     assert_eq!(removed.status, 303);
     assert_eq!(api.send("POST", "/api/v1/scans", json!({"url": outside})).await.status, 403);
@@ -473,8 +537,13 @@ async fn every_route_needs_a_session_every_form_its_csrf_token_and_no_page_shows
     // Logout ends the session in the database: the old cookie is refused afterwards.
     let out = web.call("POST", "/logout", Some(&cookie), Some(&[("csrf", &csrf)])).await;
     assert_eq!((out.status, out.location.as_str()), (303, "/login"));
-    assert!(out.set_cookies.iter().any(|c| c.starts_with("lp_session=;") || c.starts_with("lp_session=\"\"")
-        || c.to_ascii_lowercase().contains("max-age=0")), "{:?}", out.set_cookies);
+    assert!(
+        out.set_cookies.iter().any(|c| c.starts_with("lp_session=;")
+            || c.starts_with("lp_session=\"\"")
+            || c.to_ascii_lowercase().contains("max-age=0")),
+        "{:?}",
+        out.set_cookies
+    );
     assert!(sql(&dir, "SELECT token_hash FROM lp_sessions").is_empty(), "the session row outlived the logout");
     let after = web.call("GET", "/", Some(&cookie), None).await;
     assert_eq!(after.status, 303, "the old cookie still opens pages after logout");
@@ -484,6 +553,8 @@ async fn every_route_needs_a_session_every_form_its_csrf_token_and_no_page_shows
     // The identity secret and the session token: in no log, not in the database in clear.
     let db = database_bytes(&dir);
     assert!(!contains(&db, secret), "the database holds the identity secret in clear");
+    assert!(!contains(&db, hook_secret), "the database holds the webhook secret in clear");
+    assert!(!server.log().contains(hook_secret), "the log shows the webhook secret");
     assert!(!contains(&db, &token_value), "the database holds a session token in clear");
     assert!(!server.log().contains(secret) && !server.stdout.contains(secret), "the log shows the identity secret");
     assert!(!server.log().contains(&token_value), "the log shows a session token");
@@ -593,7 +664,12 @@ mod browser {
     /// Clicks and waits for the page the click leads to.
     pub async fn click_through(page: &Page, selector: &str) {
         let before = page.url().await.ok().flatten();
-        page.find_element(selector).await.unwrap_or_else(|e| panic!("no `{selector}`: {e}")).click().await.expect("click");
+        page.find_element(selector)
+            .await
+            .unwrap_or_else(|e| panic!("no `{selector}`: {e}"))
+            .click()
+            .await
+            .expect("click");
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let _ = tokio::time::timeout(Duration::from_secs(5), page.wait_for_navigation()).await;
@@ -663,7 +739,14 @@ async fn in_a_browser_a_pasted_url_is_scanned_watched_graded_and_compared() {
     browser::shot(&page, &shots, "02-home").await;
 
     // Paste the URL, start the scan, watch it.
-    browser::wait_for(&page, "#url", Duration::from_secs(5)).await.click().await.expect("focus").type_str(&target.url).await.expect("type the URL");
+    browser::wait_for(&page, "#url", Duration::from_secs(5))
+        .await
+        .click()
+        .await
+        .expect("focus")
+        .type_str(&target.url)
+        .await
+        .expect("type the URL");
     browser::click_through(&page, "form.scan-box button[type=submit]").await;
     let first_url = page.url().await.ok().flatten().unwrap_or_default();
     let first = first_url.rsplit("/scans/").next().expect("scan id").to_string();
@@ -692,7 +775,14 @@ async fn in_a_browser_a_pasted_url_is_scanned_watched_graded_and_compared() {
     // The leak is fixed; scan again from the URL box and compare.
     std::fs::remove_file(&leak).expect("switch the leak off");
     page.goto(format!("{}/", server.url)).await.expect("home");
-    browser::wait_for(&page, "#url", Duration::from_secs(10)).await.click().await.expect("focus").type_str(&target.url).await.expect("type the URL");
+    browser::wait_for(&page, "#url", Duration::from_secs(10))
+        .await
+        .click()
+        .await
+        .expect("focus")
+        .type_str(&target.url)
+        .await
+        .expect("type the URL");
     browser::click_through(&page, "form.scan-box button[type=submit]").await;
     let second_url = page.url().await.ok().flatten().unwrap_or_default();
     let second = second_url.rsplit("/scans/").next().expect("scan id").to_string();

@@ -4,6 +4,7 @@
 //! [`router`] is the whole web side: `/login` and the two static files are public; every other
 //! route sits behind [`session::require`] (no session: a GET goes to the login page, anything else
 //! is refused; a POST also needs this origin and the session's CSRF token).
+pub mod alerts_form;
 pub mod home;
 pub mod layout;
 pub mod session;
@@ -44,6 +45,8 @@ pub fn router(app: App) -> Router<App> {
         .route("/settings/allow-list/remove", post(settings::remove_host))
         .route("/settings/tokens", post(settings::create_token))
         .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
+        .route("/settings/alerts/{id}", get(alerts_form::show).post(alerts_form::save))
+        .route("/settings/alerts/{id}/test", post(alerts_form::test))
         .route("/logout", post(session::logout))
         .route_layer(from_fn_with_state(app, session::require));
     Router::new()

@@ -63,8 +63,7 @@ fn csrf_of(token: &str) -> String {
 }
 
 fn at(age: Duration) -> String {
-    humantime::format_rfc3339_millis(SystemTime::now().checked_sub(age).unwrap_or(SystemTime::UNIX_EPOCH))
-        .to_string()
+    humantime::format_rfc3339_millis(SystemTime::now().checked_sub(age).unwrap_or(SystemTime::UNIX_EPOCH)).to_string()
 }
 
 fn cookie(name: &'static str, value: String, path: &'static str) -> Cookie<'static> {
@@ -238,7 +237,12 @@ pub struct LoginForm {
 }
 
 /// `POST /login`: a new session for the admin's password.
-pub async fn login(State(app): State<App>, headers: HeaderMap, jar: CookieJar, Form(form): Form<LoginForm>) -> Response {
+pub async fn login(
+    State(app): State<App>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    Form(form): Form<LoginForm>,
+) -> Response {
     let next = local_path(form.next.as_deref());
     let expected = jar.get(LOGIN_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
     if !from_this_origin(&headers) || expected.is_empty() || !same_secret(&form.csrf, &expected) {
@@ -252,7 +256,8 @@ pub async fn login(State(app): State<App>, headers: HeaderMap, jar: CookieJar, F
     match check_password(&app, &form.username, form.password).await {
         Ok(Some(user_id)) => match start_session(&app, &user_id).await {
             Ok(token) => {
-                let jar = jar.remove(cookie(LOGIN_COOKIE, String::new(), "/login")).add(cookie(SESSION_COOKIE, token, "/"));
+                let jar =
+                    jar.remove(cookie(LOGIN_COOKIE, String::new(), "/login")).add(cookie(SESSION_COOKIE, token, "/"));
                 (jar, Redirect::to(&next)).into_response()
             }
             Err(e) => e.into_response(),
@@ -279,7 +284,8 @@ async fn check_password(app: &App, username: &str, password: String) -> Result<O
         .ok_or_else(|| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "no admin account"))?;
     let id: String = row.try_get("id").map_err(db_error)?;
     let hash: String = row.try_get("password_hash").map_err(db_error)?;
-    let _slot = VERIFY_SLOTS.acquire().await.map_err(|_| PageError::new(StatusCode::SERVICE_UNAVAILABLE, "shutting down"))?;
+    let _slot =
+        VERIFY_SLOTS.acquire().await.map_err(|_| PageError::new(StatusCode::SERVICE_UNAVAILABLE, "shutting down"))?;
     let matches = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
         .await
         .map_err(|e| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
@@ -329,7 +335,14 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed_after_login() {
         assert_eq!(local_path(Some("/targets/01h?x=1")), "/targets/01h?x=1");
-        for bad in [None, Some(""), Some("https://evil.example/"), Some("//evil.example"), Some("/\\evil.example"), Some("/a\nb")] {
+        for bad in [
+            None,
+            Some(""),
+            Some("https://evil.example/"),
+            Some("//evil.example"),
+            Some("/\\evil.example"),
+            Some("/a\nb"),
+        ] {
             assert_eq!(local_path(bad), "/", "{bad:?}");
         }
     }

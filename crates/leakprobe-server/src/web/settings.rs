@@ -1,5 +1,6 @@
 //! `/settings`: the allow-list (hosts stored in the database, read by every process at scan time,
-//! on top of each process's `--allow-host` and loopback) and API tokens (a new one is shown once).
+//! on top of each process's `--allow-host` and loopback), API tokens (a new one is shown once), and
+//! links to each target's alerts ([`super::alerts_form`]).
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -68,6 +69,27 @@ async fn render(app: &App, session: &Session, status: StatusCode, notice: Notice
         format!("<table id=\"tokens\"><thead><tr><th>Name</th><th>Created</th><th></th></tr></thead><tbody>{token_rows}</tbody></table>")
     };
 
+    let listed = crate::targets::list(State(app.clone())).await?.0;
+    let alert_links: String = listed["targets"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|t| {
+            let rules = t["alerts"]["rules"].as_array().map_or(0, Vec::len);
+            let channels = t["alerts"]["channels"].as_array().map_or(0, Vec::len);
+            format!(
+                "<li><a href=\"/settings/alerts/{}\">{}</a> <span class=\"muted\">{rules} rule(s), {channels} channel(s)</span></li>",
+                esc(t["id"].as_str().unwrap_or_default()),
+                esc(t["name"].as_str().unwrap_or_default())
+            )
+        })
+        .collect();
+    let alerts = if alert_links.is_empty() {
+        "<p class=\"muted\">Alerts belong to targets: <a href=\"/targets/new\">add a target</a> first.</p>".to_string()
+    } else {
+        format!("<ul id=\"alert-targets\">{alert_links}</ul>")
+    };
     let body = format!(
         "<h1>Settings</h1>{notice}\
          <section id=\"allow-list\"><h2>Allow-list</h2>\
@@ -81,7 +103,8 @@ async fn render(app: &App, session: &Session, status: StatusCode, notice: Notice
          <p>For <code>Authorization: Bearer …</code> on <code>/api/v1</code>.</p>{tokens}\
          <form method=\"post\" action=\"/settings/tokens\" class=\"inline\">{csrf}\
          <input name=\"name\" placeholder=\"ci-pipeline\" required maxlength=\"100\" aria-label=\"token name\">\
-         <button type=\"submit\">Create token</button></form></section>"
+         <button type=\"submit\">Create token</button></form></section>\
+         <section id=\"alerts\"><h2>Alerts</h2>{alerts}</section>"
     );
     let mut response = page("Settings", Nav::Settings, Some(&session.csrf), &body);
     *response.status_mut() = status;
@@ -115,7 +138,10 @@ pub async fn add_host(
 }
 
 /// `POST /settings/allow-list/remove`.
-pub async fn remove_host(State(app): State<App>, input: Result<Form<HostForm>, FormRejection>) -> Result<Response, PageError> {
+pub async fn remove_host(
+    State(app): State<App>,
+    input: Result<Form<HostForm>, FormRejection>,
+) -> Result<Response, PageError> {
     let host = form(input)?.host;
     scope::remove_host(&app, &host).await?;
     tracing::info!(%host, "dashboard: host removed from the allow-list");

@@ -58,8 +58,7 @@ impl TargetForm {
     fn input(&self, suppressions: Value) -> Result<TargetInput, ApiError> {
         let mut settings = Map::new();
         if !self.max_requests.trim().is_empty() {
-            let n: usize =
-                self.max_requests.trim().parse().map_err(|_| bad("Max requests must be a whole number."))?;
+            let n: usize = self.max_requests.trim().parse().map_err(|_| bad("Max requests must be a whole number."))?;
             settings.insert("max_requests".into(), json!(n));
         }
         if !self.time_limit.trim().is_empty() {
@@ -134,7 +133,8 @@ struct FormPage<'a> {
 fn render(app: &App, session: &Session, status: StatusCode, p: FormPage<'_>) -> Response {
     let v = p.values;
     let checked = |on: bool| if on { " checked" } else { "" };
-    let selected = |kind: &str| if v.schedule == kind || (kind == "none" && v.schedule.is_empty()) { " checked" } else { "" };
+    let selected =
+        |kind: &str| if v.schedule == kind || (kind == "none" && v.schedule.is_empty()) { " checked" } else { "" };
     let error = p.error.map(|e| format!("<p class=\"error\" id=\"form-error\">{}</p>", esc(e))).unwrap_or_default();
     let saved = p
         .target
