@@ -480,7 +480,7 @@ async fn every_route_needs_a_session_every_form_its_csrf_token_and_no_page_shows
             (forged(url, Some(&csrf)), &[("Origin", "null")], "an opaque origin"),
         ];
         for (form, headers, what) in cases {
-            let reply = web.call_with("POST", path, Some(&cookie), Some(&form), headers).await;
+            let reply = web.call_with("POST", path, Some(&cookie), Some(form.as_slice()), headers).await;
             assert_eq!(reply.status, 403, "POST {path} with {what}: {} {}", reply.status, reply.body);
         }
     }
