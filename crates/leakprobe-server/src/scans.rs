@@ -161,7 +161,7 @@ pub async fn list(
 }
 
 /// The stored report of a finished scan.
-async fn report_of(app: &App, id: &str) -> Result<Report, ApiError> {
+pub(crate) async fn report_of(app: &App, id: &str) -> Result<Report, ApiError> {
     let row = row(app, id, "status, report").await?;
     let status: String = row.try_get("status").map_err(db_error)?;
     let report: Option<String> = row.try_get("report").map_err(db_error)?;

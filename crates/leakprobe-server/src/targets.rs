@@ -9,6 +9,8 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use leakprobe_engine::report::Category;
+use leakprobe_engine::suppress::{Selector, Suppressions};
 use leakprobe_mcp::store::ScanRequest;
 use leakprobe_mcp::Settings;
 use serde::{Deserialize, Serialize};
@@ -66,7 +68,8 @@ impl Schedule {
     }
 }
 
-/// A finding the team accepted, by the same selectors as `[[suppression]]` in leakprobe.toml.
+/// A finding the team accepted, by the same selectors as `[[suppression]]` in leakprobe.toml; the
+/// worker applies them to every scan of the target ([`leakprobe_engine::suppress`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Suppression {
@@ -75,28 +78,29 @@ pub struct Suppression {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub category: Option<String>,
+    pub category: Option<Category>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<String>,
     pub reason: String,
 }
 
 impl Suppression {
-    fn validate(&self, i: usize) -> Result<(), ApiError> {
-        let which = format!("suppressions[{i}]");
-        if self.reason.trim().is_empty() {
-            return Err(ApiError::bad_request(format!("{which} needs a `reason`")));
+    fn selector(&self) -> Selector {
+        Selector {
+            id: self.id.clone(),
+            check: self.check.clone(),
+            category: self.category,
+            endpoint: self.endpoint.clone(),
+            reason: self.reason.clone(),
+            expires: None,
         }
-        if self.id.is_none() && self.check.is_none() && self.category.is_none() && self.endpoint.is_none() {
-            return Err(ApiError::bad_request(format!("{which} needs one of `id`, `check`, `category`, `endpoint`")));
-        }
-        if let Some(check) = &self.check {
-            if leakprobe_engine::checks::find(check).is_none() {
-                return Err(ApiError::bad_request(format!("{which}: no check `{check}`")));
-            }
-        }
-        Ok(())
     }
+}
+
+/// The suppressions as the engine applies them; `suppressions[i] …` names a bad one.
+pub fn suppressions(list: &[Suppression]) -> Result<Suppressions, ApiError> {
+    Suppressions::new(list.iter().map(Suppression::selector).collect())
+        .map_err(|(i, e)| ApiError::bad_request(format!("suppressions[{i}] {e}")))
 }
 
 #[derive(Debug, Deserialize)]
@@ -134,6 +138,7 @@ pub struct StoredTarget {
     pub spec: Option<String>,
     pub identities_sealed: Option<String>,
     pub settings: ScanSettings,
+    pub suppressions: Vec<Suppression>,
 }
 
 impl StoredTarget {
@@ -161,18 +166,22 @@ impl StoredTarget {
 }
 
 pub async fn load(app: &App, id: &str) -> Result<StoredTarget, ApiError> {
-    let row = sqlx::query("SELECT id, base_url, spec, identities_sealed, settings FROM lp_targets WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&app.db.pool)
-        .await
-        .map_err(db_error)?
-        .ok_or_else(|| ApiError::not_found(format!("no target `{id}`")))?;
+    let row = sqlx::query(
+        "SELECT id, base_url, spec, identities_sealed, settings, suppressions FROM lp_targets WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&app.db.pool)
+    .await
+    .map_err(db_error)?
+    .ok_or_else(|| ApiError::not_found(format!("no target `{id}`")))?;
     Ok(StoredTarget {
         id: row.try_get("id").map_err(db_error)?,
         base_url: row.try_get("base_url").map_err(db_error)?,
         spec: row.try_get("spec").map_err(db_error)?,
         identities_sealed: row.try_get("identities_sealed").map_err(db_error)?,
         settings: serde_json::from_str(&row.try_get::<String, _>("settings").map_err(db_error)?).unwrap_or_default(),
+        suppressions: serde_json::from_str(&row.try_get::<String, _>("suppressions").map_err(db_error)?)
+            .map_err(|e| ApiError::internal(format!("the target's stored suppressions: {e}")))?,
     })
 }
 
@@ -201,9 +210,7 @@ fn validate(scope: &Settings, input: &TargetInput, identities: &[String]) -> Res
     if let Some(schedule) = &input.schedule {
         schedule.validate()?;
     }
-    for (i, s) in input.suppressions.iter().enumerate() {
-        s.validate(i)?;
-    }
+    suppressions(&input.suppressions)?;
     let request = ScanRequest {
         url: input.base_url.clone(),
         spec: input.spec.clone(),

@@ -5,11 +5,13 @@
 //! route sits behind [`session::require`] (no session: a GET goes to the login page, anything else
 //! is refused; a POST also needs this origin and the session's CSRF token).
 pub mod alerts_form;
+pub mod charts;
 pub mod home;
 pub mod layout;
 pub mod session;
 pub mod settings;
 pub mod targets_form;
+pub mod views;
 
 use axum::http::header;
 use axum::middleware::from_fn_with_state;
@@ -48,6 +50,7 @@ pub fn router(app: App) -> Router<App> {
         .route("/settings/alerts/{id}", get(alerts_form::show).post(alerts_form::save))
         .route("/settings/alerts/{id}/test", post(alerts_form::test))
         .route("/logout", post(session::logout))
+        .merge(views::routes())
         .route_layer(from_fn_with_state(app, session::require));
     Router::new()
         .route("/login", get(session::show).post(session::login))
