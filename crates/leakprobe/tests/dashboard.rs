@@ -262,9 +262,9 @@ async fn every_route_needs_a_session_every_form_its_csrf_token_and_no_page_shows
     assert!(tried.elapsed() >= Duration::from_millis(900), "a failed login answered in {:?}", tried.elapsed());
     assert!(!wrong.set_cookies.iter().any(|c| c.starts_with("lp_session=")), "{:?}", wrong.set_cookies);
     // The login form's own token: missing, or from another site, refused even with the password.
-    let forged =
+    let without_cookie =
         web.call("POST", "/login", None, Some(&[("csrf", &csrf_in(&form.body)), ("password", ADMIN_PASSWORD)])).await;
-    assert_eq!(forged.status, 403);
+    assert_eq!(without_cookie.status, 403);
     let cross = web
         .call_with(
             "POST",
