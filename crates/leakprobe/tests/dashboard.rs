@@ -515,7 +515,7 @@ async fn every_route_needs_a_session_every_form_its_csrf_token_and_no_page_shows
             "POST",
             "/settings/allow-list/remove",
             Some(&cookie),
-            Some(&[("csrf", &csrf), ("host", "[::ffff:7f00:1]")]),
+            Some(&[("csrf", &csrf), ("host", &format!("[::ffff:7f00:1]:{}", target.port))]),
         )
         .await;
     assert_eq!(removed.status, 303);
