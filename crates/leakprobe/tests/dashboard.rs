@@ -593,7 +593,13 @@ mod browser {
 
     pub async fn launch(profile: &Path) -> (Browser, tokio::task::JoinHandle<()>) {
         let config = BrowserConfig::builder()
-            .chrome_executable("chromium")
+            // Debian's `chromium`, found on PATH (scripts/test.sh installs it).
+            .chrome_executable(
+                std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+                    .map(|d| d.join("chromium"))
+                    .find(|p| p.is_file())
+                    .expect("Debian's chromium on PATH (scripts/test.sh installs it)"),
+            )
             .new_headless_mode()
             // Containers run the tests as root, where Chromium's sandbox cannot start.
             .no_sandbox()
