@@ -33,6 +33,7 @@ pub mod requests;
 pub mod schedule;
 pub mod scoring;
 pub mod soft404;
+pub mod suppress;
 pub mod survey;
 pub mod tls;
 mod triage;

@@ -136,7 +136,7 @@ fn links_as_text(text: &str) -> String {
 }
 
 /// The Markdown the check docs use (paragraphs, `-` lists, fenced code, inline code, bold) as HTML.
-fn markdown(md: &str) -> String {
+pub(crate) fn markdown(md: &str) -> String {
     let mut out = String::new();
     let mut in_code = false;
     let mut paragraph: Vec<String> = Vec::new();

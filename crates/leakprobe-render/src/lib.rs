@@ -63,6 +63,12 @@ impl Format {
     }
 }
 
+/// A finding's remediation (the Markdown of the check docs) as the HTML report shows it: escaped
+/// first, then paragraphs, lists, code and bold; links stay text. For pages that show one finding.
+pub fn remediation_html(markdown: &str) -> String {
+    html::markdown(&escape_controls(markdown))
+}
+
 /// The report in `format`. Terminal output carries ANSI styles; strip them for non-terminals
 /// (`anstream` does so and honours `NO_COLOR`).
 pub fn render(report: &Report, format: Format) -> String {

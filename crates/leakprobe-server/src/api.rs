@@ -157,6 +157,7 @@ pub fn router(app: App) -> Router {
     Router::new()
         .route("/api/v1/openapi.json", get(openapi))
         .nest("/api/v1", api)
+        .merge(crate::web::router(app.clone()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(map_response(harden))

@@ -24,7 +24,7 @@ pub const ADMIN: &str = "admin";
 /// Every API token starts with this, so secret scanners (and people) recognise one.
 pub const TOKEN_PREFIX: &str = "lpt_";
 
-fn random_text(bytes: usize) -> String {
+pub(crate) fn random_text(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     rand::rng().fill_bytes(&mut buf);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
@@ -88,6 +88,36 @@ pub async fn create_token(db: &Db, name: &str) -> Result<String, ServerError> {
         .await
         .map_err(db_error)?;
     Ok(token)
+}
+
+/// An API token as it may be shown: its name and when it was made, never the token.
+#[derive(Debug, Clone)]
+pub struct TokenView {
+    pub id: String,
+    pub name: String,
+    pub created_at: String,
+}
+
+pub async fn list_tokens(db: &Db) -> Result<Vec<TokenView>, ServerError> {
+    let rows = sqlx::query("SELECT id, name, created_at FROM lp_tokens ORDER BY created_at, id")
+        .fetch_all(&db.pool)
+        .await
+        .map_err(db_error)?;
+    rows.iter()
+        .map(|r| {
+            Ok(TokenView {
+                id: r.try_get("id").map_err(db_error)?,
+                name: r.try_get("name").map_err(db_error)?,
+                created_at: r.try_get("created_at").map_err(db_error)?,
+            })
+        })
+        .collect()
+}
+
+/// The token stops working at once (every request looks it up); `false` when there was none.
+pub async fn revoke_token(db: &Db, id: &str) -> Result<bool, ServerError> {
+    let done = sqlx::query("DELETE FROM lp_tokens WHERE id = $1").bind(id).execute(&db.pool).await.map_err(db_error)?;
+    Ok(done.rows_affected() > 0)
 }
 
 async fn token_is_valid(db: &Db, token: &str) -> Result<bool, ServerError> {

@@ -13,6 +13,7 @@ use apalis::prelude::{BoxDynError, Data, TaskBuilder, TaskSink, WorkerBuilder, W
 use apalis_postgres::PostgresStorage;
 use apalis_sqlite::SqliteStorage;
 use leakprobe_engine::report::Report;
+use leakprobe_engine::suppress::Suppressions;
 use leakprobe_engine::Progress;
 use leakprobe_mcp::Settings;
 use leakprobe_render::Format;
@@ -152,6 +153,10 @@ async fn run_scan(app: &App, scan_id: &str) -> Result<(), ServerError> {
         Ok(config) => config,
         Err(refused) => return finish_failed(&app.db, scan_id, refused.message()).await,
     };
+    let suppressions = match target_suppressions(app, target_id.as_deref()).await {
+        Ok(suppressions) => suppressions,
+        Err(bad) => return finish_failed(&app.db, scan_id, bad.message()).await,
+    };
     let (tx, mut rx) = mpsc::unbounded_channel::<(String, usize, usize)>();
     let writer = {
         let db = app.db.clone();
@@ -180,7 +185,11 @@ async fn run_scan(app: &App, scan_id: &str) -> Result<(), ServerError> {
         .map_err(|e| ServerError::Internal(format!("the scan panicked: {e}")))?;
     let _ = writer.await;
     match outcome {
-        Ok(report) => {
+        Ok(mut report) => {
+            // As the CLI does with leakprobe.toml: suppressed findings stay listed and score nothing.
+            if !suppressions.is_empty() {
+                suppressions.apply(&mut report, &leakprobe_engine::suppress::today());
+            }
             store_report(&app.db, scan_id, &report).await?;
             tracing::info!(scan = %scan_id, score = report.score, "scan done");
             Ok(())
@@ -194,7 +203,15 @@ async fn scan_config(app: &App, target_id: Option<&str>, url: &str) -> Result<le
         Some(id) => targets::load(app, id).await?.request(app)?,
         None => leakprobe_mcp::store::ScanRequest { url: url.to_string(), ..Default::default() },
     };
-    scope::config(&app.scope, &request)
+    scope::config(&scope::current(app).await?, &request)
+}
+
+/// A target's suppressions, applied to each of its scans; a bare URL scan has none.
+async fn target_suppressions(app: &App, target_id: Option<&str>) -> Result<Suppressions, ApiError> {
+    match target_id {
+        Some(id) => targets::suppressions(&targets::load(app, id).await?.suppressions),
+        None => Ok(Suppressions::default()),
+    }
 }
 
 async fn finish_failed(db: &Db, scan_id: &str, error: &str) -> Result<(), ServerError> {

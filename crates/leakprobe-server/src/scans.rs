@@ -42,22 +42,29 @@ pub async fn create(
     State(app): State<App>,
     body: Result<Json<ScanInput>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let input = json_body(body)?;
+    let id = queue(&app, json_body(body)?).await?;
+    Ok((StatusCode::ACCEPTED, Json(json!({ "id": id, "status": QUEUED }))))
+}
+
+/// Checks the scan against the allow-list (as it is now, the settings page's hosts included) and
+/// queues it; a refused scan is neither stored nor sent anywhere. The API and the dashboard both
+/// start scans here.
+pub async fn queue(app: &App, input: ScanInput) -> Result<String, ApiError> {
+    let scope = scope::current(app).await?;
     let (target_id, url) = match (input.target_id, input.url) {
         (Some(id), None) => {
-            let target = targets::load(&app, &id).await?;
+            let target = targets::load(app, &id).await?;
             // The allow-list may have changed since the target was saved.
-            scope::config(&app.scope, &target.request(&app)?)?;
+            scope::config(&scope, &target.request(app)?)?;
             (Some(id), target.base_url)
         }
         (None, Some(url)) => {
-            scope::config(&app.scope, &ScanRequest { url: url.clone(), ..ScanRequest::default() })?;
+            scope::config(&scope, &ScanRequest { url: url.clone(), ..ScanRequest::default() })?;
             (None, url)
         }
         _ => return Err(ApiError::bad_request("give exactly one of `target_id` and `url`")),
     };
-    let id = enqueue(&app, target_id.as_deref(), &url).await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({ "id": id, "status": QUEUED }))))
+    enqueue(app, target_id.as_deref(), &url).await
 }
 
 /// A scan's row and its job (the API's and the scheduler's way in); the row goes again if the
@@ -154,7 +161,7 @@ pub async fn list(
 }
 
 /// The stored report of a finished scan.
-async fn report_of(app: &App, id: &str) -> Result<Report, ApiError> {
+pub(crate) async fn report_of(app: &App, id: &str) -> Result<Report, ApiError> {
     let row = row(app, id, "status, report").await?;
     let status: String = row.try_get("status").map_err(db_error)?;
     let report: Option<String> = row.try_get("report").map_err(db_error)?;

@@ -154,7 +154,8 @@ async fn run_due(app: &App, target_id: &str, due: &str) -> Result<Option<String>
 async fn queue(app: &App, target_id: &str) -> Result<String, String> {
     let target = targets::load(app, target_id).await.map_err(|e| e.message().to_string())?;
     let request = target.request(app).map_err(|e| e.message().to_string())?;
-    scope::config(&app.scope, &request).map_err(|e| e.message().to_string())?;
+    let scope = scope::current(app).await.map_err(|e| e.message().to_string())?;
+    scope::config(&scope, &request).map_err(|e| e.message().to_string())?;
     scans::enqueue(app, Some(target_id), &target.base_url).await.map_err(|e| e.message().to_string())
 }
 

@@ -9,7 +9,10 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use leakprobe_engine::report::Category;
+use leakprobe_engine::suppress::{Selector, Suppressions};
 use leakprobe_mcp::store::ScanRequest;
+use leakprobe_mcp::Settings;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sqlx::any::AnyRow;
@@ -65,7 +68,8 @@ impl Schedule {
     }
 }
 
-/// A finding the team accepted, by the same selectors as `[[suppression]]` in leakprobe.toml.
+/// A finding the team accepted, by the same selectors as `[[suppression]]` in leakprobe.toml; the
+/// worker applies them to every scan of the target ([`leakprobe_engine::suppress`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Suppression {
@@ -74,28 +78,29 @@ pub struct Suppression {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub category: Option<String>,
+    pub category: Option<Category>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<String>,
     pub reason: String,
 }
 
 impl Suppression {
-    fn validate(&self, i: usize) -> Result<(), ApiError> {
-        let which = format!("suppressions[{i}]");
-        if self.reason.trim().is_empty() {
-            return Err(ApiError::bad_request(format!("{which} needs a `reason`")));
+    fn selector(&self) -> Selector {
+        Selector {
+            id: self.id.clone(),
+            check: self.check.clone(),
+            category: self.category,
+            endpoint: self.endpoint.clone(),
+            reason: self.reason.clone(),
+            expires: None,
         }
-        if self.id.is_none() && self.check.is_none() && self.category.is_none() && self.endpoint.is_none() {
-            return Err(ApiError::bad_request(format!("{which} needs one of `id`, `check`, `category`, `endpoint`")));
-        }
-        if let Some(check) = &self.check {
-            if leakprobe_engine::checks::find(check).is_none() {
-                return Err(ApiError::bad_request(format!("{which}: no check `{check}`")));
-            }
-        }
-        Ok(())
     }
+}
+
+/// The suppressions as the engine applies them; `suppressions[i] …` names a bad one.
+pub fn suppressions(list: &[Suppression]) -> Result<Suppressions, ApiError> {
+    Suppressions::new(list.iter().map(Suppression::selector).collect())
+        .map_err(|(i, e)| ApiError::bad_request(format!("suppressions[{i}] {e}")))
 }
 
 #[derive(Debug, Deserialize)]
@@ -133,6 +138,7 @@ pub struct StoredTarget {
     pub spec: Option<String>,
     pub identities_sealed: Option<String>,
     pub settings: ScanSettings,
+    pub suppressions: Vec<Suppression>,
 }
 
 impl StoredTarget {
@@ -160,27 +166,31 @@ impl StoredTarget {
 }
 
 pub async fn load(app: &App, id: &str) -> Result<StoredTarget, ApiError> {
-    let row = sqlx::query("SELECT id, base_url, spec, identities_sealed, settings FROM lp_targets WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&app.db.pool)
-        .await
-        .map_err(db_error)?
-        .ok_or_else(|| ApiError::not_found(format!("no target `{id}`")))?;
+    let row = sqlx::query(
+        "SELECT id, base_url, spec, identities_sealed, settings, suppressions FROM lp_targets WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&app.db.pool)
+    .await
+    .map_err(db_error)?
+    .ok_or_else(|| ApiError::not_found(format!("no target `{id}`")))?;
     Ok(StoredTarget {
         id: row.try_get("id").map_err(db_error)?,
         base_url: row.try_get("base_url").map_err(db_error)?,
         spec: row.try_get("spec").map_err(db_error)?,
         identities_sealed: row.try_get("identities_sealed").map_err(db_error)?,
         settings: serde_json::from_str(&row.try_get::<String, _>("settings").map_err(db_error)?).unwrap_or_default(),
+        suppressions: serde_json::from_str(&row.try_get::<String, _>("suppressions").map_err(db_error)?)
+            .map_err(|e| ApiError::internal(format!("the target's stored suppressions: {e}")))?,
     })
 }
 
 /// Everything the input says, checked the way a scan would check it, before anything is stored.
-fn validate(app: &App, input: &TargetInput, identities: &[String]) -> Result<(), ApiError> {
+fn validate(scope: &Settings, input: &TargetInput, identities: &[String]) -> Result<(), ApiError> {
     if input.name.trim().is_empty() || input.name.len() > 200 {
         return Err(ApiError::bad_request("`name` must be 1 to 200 characters"));
     }
-    scope::check(&app.scope, &input.base_url)?;
+    scope::check(scope, &input.base_url)?;
     if let Some(spec) = &input.spec {
         if !(spec.starts_with("http://") || spec.starts_with("https://")) {
             return Err(ApiError::bad_request(
@@ -200,9 +210,7 @@ fn validate(app: &App, input: &TargetInput, identities: &[String]) -> Result<(),
     if let Some(schedule) = &input.schedule {
         schedule.validate()?;
     }
-    for (i, s) in input.suppressions.iter().enumerate() {
-        s.validate(i)?;
-    }
+    suppressions(&input.suppressions)?;
     let request = ScanRequest {
         url: input.base_url.clone(),
         spec: input.spec.clone(),
@@ -211,7 +219,7 @@ fn validate(app: &App, input: &TargetInput, identities: &[String]) -> Result<(),
         max_requests: input.settings.max_requests,
         time_limit: input.settings.time_limit.clone(),
     };
-    scope::config(&app.scope, &request).map(|_| ())
+    scope::config(scope, &request).map(|_| ())
 }
 
 fn identity_views(identities: &[String]) -> Vec<IdentityView> {
@@ -250,7 +258,7 @@ fn view(row: &AnyRow) -> Result<Value, ApiError> {
 const COLUMNS: &str =
     "id, name, base_url, spec, identities, settings, schedule, suppressions, alert_rules, alert_channels, created_at, updated_at";
 
-async fn fetch_view(app: &App, id: &str) -> Result<Value, ApiError> {
+pub(crate) async fn fetch_view(app: &App, id: &str) -> Result<Value, ApiError> {
     let row = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM lp_targets WHERE id = $1")))
         .bind(id)
         .fetch_optional(&app.db.pool)
@@ -283,7 +291,7 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let input = json_body(body)?;
     let identities = input.identities.clone().unwrap_or_default();
-    validate(&app, &input, &identities)?;
+    validate(&scope::current(&app).await?, &input, &identities)?;
     let id = new_id();
     let alerts = match input.alerts.clone() {
         Some(alerts) => Some(alerting::prepare(&app, &id, alerts, false).await?),
@@ -327,7 +335,7 @@ pub async fn update(
     };
     let result = match &input.identities {
         Some(identities) => {
-            validate(&app, &input, identities)?;
+            validate(&scope::current(&app).await?, &input, identities)?;
             sqlx::query("UPDATE lp_targets SET identities = $1, identities_sealed = $2 WHERE id = $3")
                 .bind(to_text(&identity_views(identities))?)
                 .bind(seal(&app, &id, identities)?)
@@ -338,7 +346,7 @@ pub async fn update(
         None => {
             // The saved identities are checked again with the new URL and settings.
             let kept = stored.request(&app)?.identities;
-            validate(&app, &input, &kept)?;
+            validate(&scope::current(&app).await?, &input, &kept)?;
             Ok(Default::default())
         }
     };

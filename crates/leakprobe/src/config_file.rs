@@ -1,7 +1,7 @@
 //! `leakprobe.toml`: the project's settings file, found with `--config FILE` or as `./leakprobe.toml`.
 //!
 //! Options layer (ruff's options → configuration → settings): [`ConfigFile`] is the file as
-//! written, one field per section; [`crate::suppress::Suppressions`] is the checked, resolved form
+//! written, one field per section; [`leakprobe_engine::suppress::Suppressions`] is the checked, resolved form
 //! a scan applies. A new section (say `[[identity]]`) is a new field here plus its own module.
 //!
 //! ```toml

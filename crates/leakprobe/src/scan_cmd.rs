@@ -9,7 +9,6 @@ use leakprobe_engine::{Progress, ScanConfig, SpecSource};
 use leakprobe_render::Format;
 
 use crate::cli::{OutputArgs, OutputFormat, ScanArgs};
-use crate::suppress::Suppressions;
 use crate::{baseline, config_file, UsageError, EXIT_OK, EXIT_THRESHOLD};
 
 pub fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<u8> {
@@ -18,8 +17,8 @@ pub fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<u8> {
     // leakprobe.toml or a wrong baseline path fails in milliseconds with exit 2.
     let file = config_file::locate(args.config.as_deref())?.map(|path| config_file::load(&path)).transpose()?;
     let suppressions = match &file {
-        Some(file) => Suppressions::from_options(&file.suppressions)?,
-        None => Suppressions::default(),
+        Some(file) => crate::suppress::from_options(&file.suppressions)?,
+        None => Default::default(),
     };
     for identity in file.iter().flat_map(|f| &f.identities) {
         if config.identities.iter().any(|i| i.name == identity.name) {
@@ -32,7 +31,7 @@ pub fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<u8> {
 
     let mut report = runtime()?.block_on(run_scan(config, quiet))?;
     if !suppressions.is_empty() {
-        suppressions.apply(&mut report, &crate::suppress::today());
+        suppressions.apply(&mut report, &leakprobe_engine::suppress::today());
     }
     if let Some(previous) = &previous {
         baseline::apply(&mut report, previous);
