@@ -471,8 +471,10 @@ async fn every_route_needs_a_session_every_form_its_csrf_token_and_no_page_shows
         c.into_iter().collect::<String>()
     };
     let url = target.url.as_str();
+    type Form<'a> = Vec<(&'a str, &'a str)>;
+    type Headers<'a> = &'a [(&'a str, &'a str)];
     for path in &posts {
-        let cases: [(Vec<(&str, &str)>, &[(&str, &str)], &str); 5] = [
+        let cases: [(Form, Headers, &str); 5] = [
             (forged(url, None), &[], "no token"),
             (forged(url, Some(&wrong_csrf)), &[], "a wrong token"),
             (forged(url, Some(&csrf)), &[("Origin", "http://127.0.0.1:9")], "another origin"),

@@ -5,10 +5,11 @@ mod server_support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use common::{assert_valid_report, findings, leakprobe, pii, python, Target};
-use serde_json::json;
+use serde_json::{json, Value};
 use server_support::{contains, create_token, database_bytes, db_url, sql, temp_dir, Api, Process, ADMIN_PASSWORD};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

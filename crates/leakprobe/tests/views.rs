@@ -1,6 +1,6 @@
 //! The dashboard's read-only pages (`leakprobe_server::web::views`), in process: the router on a
 //! temporary SQLite database, requests through `tower::ServiceExt::oneshot`, and reports made the
-//! way `leakprobe serve` makes them: real scans of a Flask target (`monitor_toggle`, whose leak is
+//! way `leakprobe serve` makes them: real scans of a Flask target (`server_watch`, whose leak is
 //! switched on between scans) run by the server's own queue workers and stored by them.
 mod common;
 
@@ -22,8 +22,8 @@ use tower::ServiceExt as _;
 const SECRET_KEY: &str = "5f0c7a1e9b3d2c4f6a8e0b1d3c5f7a9e2b4d6f8a0c1e3b5d7f9a2c4e6b8d0f1a";
 /// An identity secret of the target: no page may show it.
 const IDENTITY_SECRET: &str = "views-identity-s3cret-7Qz9";
-/// What `monitor_toggle` leaks while its flag file exists; pages show evidence only redacted.
-const LEAKED: [&str; 4] = ["536-22-8197", "412-71-3058", "maria.lopez@acme-payroll.io", "ken.adams@acme-payroll.io"];
+/// What `server_watch` leaks while its flag file exists; pages show evidence only redacted.
+const LEAKED: [&str; 4] = ["512-48-3391", "409-52-2002", "4111 1111 1111 1111", "5500 0000 0000 0004"];
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("leakprobe-views-{name}-{}", std::process::id()));
@@ -119,7 +119,7 @@ fn data_exposure(scan: &Value) -> Vec<(String, bool)> {
 async fn pages_show_stored_scans_history_and_diffs() {
     let dir = temp_dir("pages");
     let flag = dir.join("leak-on");
-    let target = Target::start_env("monitor_toggle", &[("MONITOR_LEAK_FLAG", flag.to_str().expect("utf-8"))]);
+    let target = Target::start_env("server_watch", &[("TARGET_LEAK_FILE", flag.to_str().expect("utf-8"))]);
     let app = app(&dir).await;
     let payroll = create_target(
         &app,
