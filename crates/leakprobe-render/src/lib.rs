@@ -31,6 +31,7 @@ use leakprobe_engine::report::Report;
 
 pub use controls::{escape_controls, escape_json_controls};
 pub use mask::mask_credentials;
+pub use text::escape_html;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

@@ -15,21 +15,8 @@ pub const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'se
 pub const STYLESHEET: &str = include_str!("static/app.css");
 pub const SCRIPT: &str = include_str!("static/app.js");
 
-/// Escapes text for an HTML element or a double-quoted attribute.
-pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+/// Escapes text for an HTML element or a double-quoted attribute (the HTML report's escaping).
+pub use leakprobe_render::escape_html as esc;
 
 /// The sections of the navigation bar; `active` marks the current one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
